@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: sets up what is missing (scripts/setup.sh), then runs every test.
+# Tests build in the release profile so they share the dependency build with the binary.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/setup.sh"
+cd "$root"
+exec cargo test --release --locked "$@"

@@ -1,0 +1,189 @@
+//! Gold annotations in the formats `byline eval` reads, all brought to one [`GoldDoc`] type.
+//!
+//! Formats are told apart by content, not by name: a CoNLL column file (`token ... tag` lines,
+//! `-DOCSTART-` between documents), or JSONL in the project's own output schema. Other corpora
+//! get a reader here that converts to `GoldDoc`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::document::CharSpan;
+use crate::ner::tags;
+use crate::output::Record;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoldEntity {
+    pub span: CharSpan,
+    pub label: String,
+    /// Knowledge-base id where the gold links the mention; `None` for unlinked or NIL.
+    pub kb_id: Option<String>,
+}
+
+/// An attribution: content, source (speaker) and cue spans, each possibly discontinuous.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GoldQuote {
+    pub content: Vec<CharSpan>,
+    pub source: Vec<CharSpan>,
+    pub cue: Vec<CharSpan>,
+    /// Whether the content is a direct quote (inside quotation marks).
+    pub direct: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GoldDoc {
+    pub id: String,
+    pub text: String,
+    /// `None` where the format carries no entity annotation (so entity metrics skip it).
+    pub entities: Option<Vec<GoldEntity>>,
+    pub quotes: Option<Vec<GoldQuote>>,
+    /// Whether `entities[].kb_id` is annotated (so linking metrics use it).
+    pub has_links: bool,
+}
+
+/// Reads a gold file in any supported format.
+pub fn read(path: &Path) -> Result<Vec<GoldDoc>> {
+    let mut text = String::new();
+    open(path)?.read_to_string(&mut text).with_context(|| format!("cannot read {} as UTF-8 text", path.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("gold");
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.trim_start().starts_with('{') {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(n, l)| {
+                let v: Value = serde_json::from_str(l).with_context(|| format!("{}:{}: malformed JSON", path.display(), n + 1))?;
+                json_doc(v).with_context(|| format!("{}:{}", path.display(), n + 1))
+            })
+            .collect()
+    } else {
+        Ok(conll(&text, name))
+    }
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read>> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open gold file {}", path.display()))?;
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(f))
+    } else {
+        Box::new(BufReader::new(f))
+    })
+}
+
+/// One JSON gold record, in whichever JSON layout it comes.
+fn json_doc(v: Value) -> Result<GoldDoc> {
+    if v.get("schema_version").is_some() || v.get("entities").is_some() {
+        let rec: Record = serde_json::from_value(v).context("not a byline record")?;
+        let has_links = rec.entities.iter().any(|e| e.link.is_some());
+        let entities = rec
+            .entities
+            .iter()
+            .map(|e| GoldEntity { span: e.span(), label: e.label.clone(), kb_id: e.link.as_ref().map(|l| l.kb_id.clone()) })
+            .collect();
+        let quotes = rec
+            .quotes
+            .iter()
+            .map(|q| GoldQuote {
+                content: vec![CharSpan::new(q.start, q.end)],
+                source: q.speaker.iter().map(|s| CharSpan::new(s.start, s.end)).collect(),
+                cue: q.cue.iter().map(|c| CharSpan::new(c.start, c.end)).collect(),
+                direct: q.kind != crate::document::QuoteKind::Indirect,
+            })
+            .collect();
+        return Ok(GoldDoc { id: rec.id, text: rec.text, entities: Some(entities), quotes: Some(quotes), has_links });
+    }
+    bail!("unrecognised gold record: expected the byline output schema (with \"entities\")")
+}
+
+/// CoNLL-2003 columns: the token first, the IOB tag last; `-DOCSTART-` lines separate documents.
+/// A document's text is its tokens joined by single spaces.
+pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
+    let mut docs = Vec::new();
+    let mut tokens: Vec<(String, String)> = Vec::new();
+    let flush = |tokens: &mut Vec<(String, String)>, docs: &mut Vec<GoldDoc>| {
+        if tokens.is_empty() {
+            return;
+        }
+        let mut text = String::new();
+        let mut offsets = Vec::new();
+        let mut pos = 0;
+        for (i, (tok, _)) in tokens.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+                pos += 1;
+            }
+            let n = tok.chars().count();
+            offsets.push(CharSpan::new(pos, pos + n));
+            text.push_str(tok);
+            pos += n;
+        }
+        let tag_list: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        let entities = tags::decode(&tag_list)
+            .into_iter()
+            .map(|(s, e, label)| GoldEntity { span: CharSpan::new(offsets[s].start, offsets[e - 1].end), label, kb_id: None })
+            .collect();
+        docs.push(GoldDoc { id: format!("{name}:{}", docs.len() + 1), text, entities: Some(entities), quotes: None, has_links: false });
+        tokens.clear();
+    };
+    for line in content.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.first() == Some(&"-DOCSTART-") {
+            flush(&mut tokens, &mut docs);
+            continue;
+        }
+        if cols.len() >= 2 {
+            tokens.push((cols[0].to_string(), cols[cols.len() - 1].to_string()));
+        }
+    }
+    flush(&mut tokens, &mut docs);
+    docs
+}
+
+/// Sentence-level view of a CoNLL file for training: each sentence's tokens and tags, with the
+/// document it belongs to, so windows can be filled with neighbouring sentences.
+pub fn conll_sentences(reader: impl BufRead) -> Result<Vec<(usize, Vec<String>, Vec<String>)>> {
+    let mut out = Vec::new();
+    let mut doc = 0usize;
+    let mut toks = Vec::new();
+    let mut tags = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() || cols[0] == "-DOCSTART-" {
+            if !toks.is_empty() {
+                out.push((doc, std::mem::take(&mut toks), std::mem::take(&mut tags)));
+            }
+            if cols.first() == Some(&"-DOCSTART-") {
+                doc += 1;
+            }
+            continue;
+        }
+        toks.push(cols[0].to_string());
+        tags.push(cols[cols.len() - 1].to_string());
+    }
+    if !toks.is_empty() {
+        out.push((doc, toks, tags));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conll_documents_join_tokens_with_spaces() {
+        let text = "-DOCSTART- -X- -X- O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\nvisited VBD B-VP O\n\nNew NNP B-NP B-LOC\nYork NNP I-NP I-LOC\n\n-DOCSTART- -X- -X- O\n\nIt PRP B-NP O\n";
+        let docs = conll(text, "dev.txt");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].id, "dev.txt:1");
+        assert_eq!(docs[0].text, "Peter Blackburn visited New York");
+        let ents = docs[0].entities.as_ref().unwrap();
+        assert_eq!(ents.len(), 2);
+        assert_eq!(&docs[0].text[ents[1].span.start..ents[1].span.end], "New York");
+        assert_eq!(ents[0].label, "PER");
+        assert_eq!(docs[1].entities.as_ref().unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,77 @@
+//! `byline eval`: scores predictions against gold annotations.
+//!
+//! Gold and predicted documents are paired by id; their texts must be equal, since every metric
+//! compares char offsets. Each kind of annotation has its own module and report section, and a
+//! section appears only where the gold annotates that kind.
+
+pub mod entities;
+pub mod gold;
+pub mod metrics;
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+
+use crate::output::Record;
+use entities::{EntityCounter, EntityReport};
+use gold::GoldDoc;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Gold documents scored (paired with a prediction).
+    pub documents: usize,
+    /// Gold documents with no prediction: scored as if nothing was predicted.
+    pub missing_predictions: usize,
+    /// Predictions that carry an `error`.
+    pub prediction_errors: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entities: Option<EntityReport>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "documents: {} scored, {} without a prediction, {} predictions with errors",
+            self.documents, self.missing_predictions, self.prediction_errors
+        )?;
+        if let Some(e) = &self.entities {
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Scores `pred` against `gold`. Documents are paired by id.
+pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
+    let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
+    let empty = Vec::new();
+    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None };
+    let mut ents = EntityCounter::default();
+    let mut any_entities = false;
+    for g in gold {
+        let p = by_id.get(g.id.as_str()).copied();
+        match p {
+            None => report.missing_predictions += 1,
+            Some(p) if p.error.is_some() => report.prediction_errors += 1,
+            Some(p) if p.text != g.text => {
+                bail!("document {:?}: the predicted text differs from the gold text, so offsets cannot be compared", g.id)
+            }
+            Some(_) => {}
+        }
+        report.documents += 1;
+        let pred_entities = p.map(|p| &p.entities).unwrap_or(&empty);
+        if let Some(gold_entities) = &g.entities {
+            any_entities = true;
+            ents.add(gold_entities, pred_entities);
+        }
+    }
+    if report.documents == report.missing_predictions && !gold.is_empty() {
+        bail!("no prediction matches a gold document by id (gold ids look like {:?})", gold[0].id);
+    }
+    if any_entities {
+        report.entities = Some(ents.report());
+    }
+    Ok(report)
+}

@@ -1,0 +1,18 @@
+//! byline: batch annotation of news text.
+//!
+//! The data flows one way, one module per stage over the shared [`document::Document`]:
+//!
+//! ```text
+//! ingest → segment → ner → quotes → link → output
+//! ```
+//!
+//! [`pipeline`] strings the stages together for `byline annotate`; [`eval`] scores output
+//! against gold annotations; [`train`] fine-tunes the NER model.
+
+pub mod document;
+pub mod eval;
+pub mod ingest;
+pub mod ner;
+pub mod output;
+pub mod pipeline;
+pub mod segment;

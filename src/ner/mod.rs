@@ -1,0 +1,156 @@
+//! Named-entity recognition: sub-word encoding, windows, batched transformer inference and
+//! decoding to entity spans.
+//!
+//! Stages, each in its own file: [`encode`] (tokenizer with char offsets, words, case classes)
+//! → [`window`] (overlapping windows, each token owned by one) → batched forward pass of the
+//! [`model`] over windows from many documents, sorted by length → per-word IOB2 tags from each
+//! word's first sub-token → [`tags`] decoding to spans.
+
+pub mod case;
+pub mod encode;
+pub mod model;
+pub mod tags;
+pub mod testing;
+pub mod window;
+
+use std::path::Path;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use tch::{Device, Kind, Tensor};
+
+use crate::document::{CharSpan, Document, Entity};
+use crate::output::round_score;
+use encode::Encoded;
+pub use model::{ModelOptions, NerModel};
+use window::Window;
+
+/// The NER stage.
+pub struct Ner {
+    pub model: NerModel,
+    /// Windows per forward pass.
+    pub batch_size: usize,
+}
+
+/// One window of one document, ready for the model.
+struct Job {
+    doc: usize,
+    window: Window,
+}
+
+impl Ner {
+    pub fn load(dir: &Path, device: Device, batch_size: usize) -> Result<Ner> {
+        Ok(Ner { model: NerModel::load(dir, device)?, batch_size: batch_size.max(1) })
+    }
+
+    /// Fills `entities` of every document without an error. Windows of all documents are
+    /// batched together, so calling this with many documents at once is what makes it fast.
+    pub fn annotate(&self, docs: &mut [Document]) {
+        // The model's tensors are not Sync: the parallel parts borrow only what they need.
+        let tokenizer = &self.model.tokenizer;
+        let labels = &self.model.labels[..];
+        let encoded: Vec<Option<Encoded>> = docs
+            .par_iter_mut()
+            .map(|doc| {
+                if doc.error.is_some() {
+                    return None;
+                }
+                match encode::encode(tokenizer, &doc.text) {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        doc.error = Some(format!("NER: {e}"));
+                        None
+                    }
+                }
+            })
+            .collect();
+        let probs = self.probabilities(&encoded);
+        docs.par_iter_mut().zip(encoded.par_iter().zip(probs.par_iter())).for_each(|(doc, (enc, probs))| {
+            if let Some(enc) = enc {
+                doc.entities = decode(labels, doc, enc, probs);
+            }
+        });
+    }
+
+    /// Label probabilities `[tokens × labels]` for each encoded document.
+    fn probabilities(&self, encoded: &[Option<Encoded>]) -> Vec<Vec<f32>> {
+        let opts = &self.model.options;
+        let content = opts.window - 2;
+        let n_labels = self.model.labels.len();
+        let mut jobs: Vec<Job> = Vec::new();
+        for (doc, enc) in encoded.iter().enumerate() {
+            if let Some(enc) = enc.as_ref().filter(|e| !e.is_empty()) {
+                jobs.extend(window::plan(enc.len(), content, opts.context).into_iter().map(|window| Job { doc, window }));
+            }
+        }
+        // Longest first and stable, so batches hold windows of similar length.
+        jobs.sort_by(|a, b| b.window.len().cmp(&a.window.len()));
+        let mut out: Vec<Vec<f32>> =
+            encoded.iter().map(|e| vec![0.0; e.as_ref().map_or(0, |e| e.len()) * n_labels]).collect();
+        let _guard = tch::no_grad_guard();
+        for batch in jobs.chunks(self.batch_size) {
+            let width = batch.iter().map(|j| j.window.len()).max().unwrap_or(0) + 2;
+            let probs = self.run_batch(batch, encoded, width);
+            for (b, job) in batch.iter().enumerate() {
+                let w = job.window;
+                let dst = &mut out[job.doc];
+                for t in w.own_start..w.own_end {
+                    // +1 for [CLS]
+                    let src = (b * width + (t - w.start) + 1) * n_labels;
+                    dst[t * n_labels..(t + 1) * n_labels].copy_from_slice(&probs[src..src + n_labels]);
+                }
+            }
+        }
+        out
+    }
+
+    /// Softmax probabilities for a batch of windows, flattened `[batch × width × labels]`.
+    fn run_batch(&self, batch: &[Job], encoded: &[Option<Encoded>], width: usize) -> Vec<f32> {
+        let m = &self.model;
+        let n = batch.len() * width;
+        let mut ids = vec![m.special.pad; n];
+        let mut mask = vec![0i64; n];
+        let mut types = vec![0i64; n];
+        for (b, job) in batch.iter().enumerate() {
+            let enc = encoded[job.doc].as_ref().expect("jobs come from encoded documents");
+            let row = b * width;
+            let w = job.window;
+            ids[row] = m.special.cls;
+            ids[row + 1..row + 1 + w.len()].copy_from_slice(&enc.ids[w.start..w.end]);
+            ids[row + 1 + w.len()] = m.special.sep;
+            mask[row..row + w.len() + 2].fill(1);
+            if m.options.case_feature {
+                types[row + 1..row + 1 + w.len()].copy_from_slice(&enc.case[w.start..w.end]);
+            }
+        }
+        let shape = [batch.len() as i64, width as i64];
+        let to = |v: &[i64]| Tensor::from_slice(v).reshape(shape).to_device(m.device);
+        let logits = m.forward(&to(&ids), &to(&mask), &to(&types), false);
+        let probs = logits.softmax(-1, Kind::Float).to_device(Device::Cpu).flatten(0, -1);
+        Vec::<f32>::try_from(&probs).expect("float tensor")
+    }
+}
+
+/// Entities from per-token probabilities: each word takes the tag of its first sub-token.
+fn decode(labels: &[String], doc: &Document, enc: &Encoded, probs: &[f32]) -> Vec<Entity> {
+    let n_labels = labels.len();
+    let mut word_tags = Vec::with_capacity(enc.words.len());
+    let mut word_prob = Vec::with_capacity(enc.words.len());
+    for &t in &enc.word_first_token {
+        let row = &probs[t * n_labels..(t + 1) * n_labels];
+        let (best, p) = row
+            .iter()
+            .enumerate()
+            .fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+        word_tags.push(labels[best].as_str());
+        word_prob.push(p);
+    }
+    tags::decode(&word_tags)
+        .into_iter()
+        .map(|(s, e, label)| {
+            let span = CharSpan::new(enc.words[s].start, enc.words[e - 1].end);
+            let score = word_prob[s..e].iter().sum::<f32>() / (e - s) as f32;
+            Entity { start: span.start, end: span.end, text: doc.slice(span).to_string(), label, score: round_score(score), link: None }
+        })
+        .collect()
+}

@@ -1,0 +1,249 @@
+//! The token-classification model: a BERT encoder (rust-bert over tch/libtorch) with a linear
+//! layer on top, its tokenizer, and its label set.
+//!
+//! A model directory holds `config.json` (Hugging Face BERT config with `id2label`, plus
+//! byline's own keys), `tokenizer.json` and `model.safetensors`. Tensor names follow Hugging
+//! Face's `BertForTokenClassification`; encoders saved without the `bert.` prefix (sentence-
+//! transformers) load too, so a base encoder can be fine-tuned directly.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use serde_json::{json, Value};
+use tch::{nn, Device, Kind, Tensor};
+use tokenizers::Tokenizer;
+
+/// Byline's additions to a Hugging Face config.json.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelOptions {
+    /// Feed each token's case class (see `case.rs`) as `token_type_ids`.
+    pub case_feature: bool,
+    /// Window length in sub-tokens, special tokens included.
+    pub window: usize,
+    /// Sub-tokens of context kept on each side of the part of a window that labels tokens.
+    pub context: usize,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions { case_feature: false, window: 256, context: 32 }
+    }
+}
+
+pub struct NerModel {
+    pub vs: nn::VarStore,
+    pub config: BertConfig,
+    /// The config.json as read, so saving keeps keys this code does not know.
+    raw_config: Value,
+    encoder: BertModel<BertEmbeddings>,
+    dropout_p: f64,
+    classifier: nn::Linear,
+    pub labels: Vec<String>,
+    pub tokenizer: Tokenizer,
+    pub options: ModelOptions,
+    pub special: SpecialTokens,
+    pub device: Device,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SpecialTokens {
+    pub cls: i64,
+    pub sep: i64,
+    pub pad: i64,
+}
+
+impl SpecialTokens {
+    fn from_tokenizer(tok: &Tokenizer) -> Result<Self> {
+        let find = |names: &[&str]| names.iter().find_map(|n| tok.token_to_id(n)).map(i64::from);
+        Ok(SpecialTokens {
+            cls: find(&["[CLS]", "<s>"]).ok_or_else(|| anyhow!("tokenizer has no [CLS] or <s> token"))?,
+            sep: find(&["[SEP]", "</s>"]).ok_or_else(|| anyhow!("tokenizer has no [SEP] or </s> token"))?,
+            pad: find(&["[PAD]", "<pad>"]).unwrap_or(0),
+        })
+    }
+}
+
+/// Reads `tokenizer.json`, with the padding and truncation some checkpoints build in turned
+/// off: byline windows long documents itself and must never truncate silently.
+pub fn load_tokenizer(path: &Path) -> Result<Tokenizer> {
+    let mut tok = Tokenizer::from_file(path).map_err(|e| anyhow!("cannot load tokenizer {}: {e}", path.display()))?;
+    tok.with_padding(None);
+    tok.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
+    Ok(tok)
+}
+
+fn read_config(dir: &Path) -> Result<(Value, BertConfig)> {
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!("cannot read {} (a model directory holds config.json, tokenizer.json and model.safetensors)", path.display())
+    })?;
+    let raw: Value = serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let config: BertConfig =
+        serde_json::from_value(raw.clone()).with_context(|| format!("{} is not a BERT config", path.display()))?;
+    Ok((raw, config))
+}
+
+fn labels_of(config: &BertConfig) -> Result<Vec<String>> {
+    let id2label = config.id2label.as_ref().ok_or_else(|| anyhow!("config.json has no id2label"))?;
+    let mut labels = vec![String::new(); id2label.len()];
+    for (&i, l) in id2label {
+        let slot = labels.get_mut(i as usize).ok_or_else(|| anyhow!("id2label ids must be 0..{}", id2label.len()))?;
+        *slot = l.clone();
+    }
+    Ok(labels)
+}
+
+fn options_of(raw: &Value) -> ModelOptions {
+    let d = ModelOptions::default();
+    let b = &raw["byline"];
+    ModelOptions {
+        case_feature: b["case_feature"].as_bool().unwrap_or(d.case_feature),
+        window: b["window"].as_u64().map(|x| x as usize).unwrap_or(d.window),
+        context: b["context"].as_u64().map(|x| x as usize).unwrap_or(d.context),
+    }
+}
+
+impl NerModel {
+    /// Loads a trained model directory for inference.
+    pub fn load(dir: &Path, device: Device) -> Result<NerModel> {
+        let (raw, config) = read_config(dir)?;
+        let labels = labels_of(&config)?;
+        let options = options_of(&raw);
+        let mut model = Self::build(dir, raw, config, labels, options, device)?;
+        model.load_weights(&dir.join("model.safetensors"), false)?;
+        Ok(model)
+    }
+
+    /// A model with randomly initialised weights, from a directory holding config.json and
+    /// tokenizer.json: tests use it to check the plumbing without a trained model.
+    pub fn random(dir: &Path, device: Device) -> Result<NerModel> {
+        let (raw, config) = read_config(dir)?;
+        let labels = labels_of(&config)?;
+        let options = options_of(&raw);
+        Self::build(dir, raw, config, labels, options, device)
+    }
+
+    /// A fresh token classifier over a base encoder: the encoder's weights, a new classifier for
+    /// `labels`, and (with the case feature) a token-type table widened to the case classes.
+    pub fn from_base(base: &Path, labels: Vec<String>, options: ModelOptions, device: Device) -> Result<NerModel> {
+        let (mut raw, _) = read_config(base)?;
+        let id2label: serde_json::Map<String, Value> =
+            labels.iter().enumerate().map(|(i, l)| (i.to_string(), json!(l))).collect();
+        let label2id: serde_json::Map<String, Value> =
+            labels.iter().enumerate().map(|(i, l)| (l.clone(), json!(i))).collect();
+        raw["id2label"] = Value::Object(id2label);
+        raw["label2id"] = Value::Object(label2id);
+        if options.case_feature {
+            let types = raw["type_vocab_size"].as_i64().unwrap_or(2).max(super::case::CASE_CLASSES as i64);
+            raw["type_vocab_size"] = json!(types);
+        }
+        let config: BertConfig = serde_json::from_value(raw.clone())?;
+        let mut model = Self::build(base, raw, config, labels, options, device)?;
+        model.load_weights(&base.join("model.safetensors"), true)?;
+        Ok(model)
+    }
+
+    fn build(dir: &Path, raw: Value, config: BertConfig, labels: Vec<String>, options: ModelOptions, device: Device) -> Result<NerModel> {
+        let tokenizer = load_tokenizer(&dir.join("tokenizer.json"))?;
+        let special = SpecialTokens::from_tokenizer(&tokenizer)?;
+        if options.window < 8 || options.window as i64 > config.max_position_embeddings {
+            bail!("window {} must be between 8 and the model's {} positions", options.window, config.max_position_embeddings);
+        }
+        if 2 * options.context + 2 >= options.window {
+            bail!("context {} leaves no room in a window of {}", options.context, options.window);
+        }
+        let vs = nn::VarStore::new(device);
+        let root = vs.root();
+        let encoder = BertModel::<BertEmbeddings>::new_with_optional_pooler(&root / "bert", &config, false);
+        let classifier = nn::linear(&root / "classifier", config.hidden_size, labels.len() as i64, Default::default());
+        Ok(NerModel {
+            vs,
+            dropout_p: config.hidden_dropout_prob,
+            config,
+            raw_config: raw,
+            encoder,
+            classifier,
+            labels,
+            tokenizer,
+            options,
+            special,
+            device,
+        })
+    }
+
+    /// Copies weights from a safetensors file into the variable store, converting dtypes.
+    /// With `partial`, variables absent from the file (a new classifier) keep their
+    /// initialisation, and a narrower token-type table fills the extra rows from row 0.
+    fn load_weights(&mut self, path: &Path, partial: bool) -> Result<()> {
+        let tensors = Tensor::read_safetensors(path).with_context(|| format!("cannot read weights {}", path.display()))?;
+        let tensors: HashMap<String, Tensor> = tensors.into_iter().collect();
+        let mut missing = Vec::new();
+        tch::no_grad(|| -> Result<()> {
+            for (name, mut var) in self.vs.variables() {
+                let found = tensors.get(&name).or_else(|| name.strip_prefix("bert.").and_then(|n| tensors.get(n)));
+                let Some(src) = found else {
+                    missing.push(name);
+                    continue;
+                };
+                if src.size() == var.size() {
+                    var.copy_(src);
+                } else if partial && name.ends_with("token_type_embeddings.weight") && src.size()[1] == var.size()[1] {
+                    let rows = src.size()[0];
+                    var.narrow(0, 0, rows).copy_(src);
+                    let extra = var.size()[0] - rows;
+                    var.narrow(0, rows, extra).copy_(&src.narrow(0, 0, 1).expand([extra, src.size()[1]], true));
+                } else {
+                    bail!("{}: tensor {name} has shape {:?}, the model expects {:?}", path.display(), src.size(), var.size());
+                }
+            }
+            Ok(())
+        })?;
+        let really_missing: Vec<&String> =
+            missing.iter().filter(|n| !(partial && n.starts_with("classifier."))).collect();
+        if !really_missing.is_empty() {
+            bail!("{} lacks {} tensors the model needs, e.g. {}", path.display(), really_missing.len(), really_missing[0]);
+        }
+        Ok(())
+    }
+
+    /// Logits `[batch, seq, labels]`.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
+        let out = self
+            .encoder
+            .forward_t(Some(ids), Some(mask), Some(types), None, None, None, None, train)
+            .expect("input ids are always given");
+        out.hidden_state.dropout(self.dropout_p, train).apply(&self.classifier)
+    }
+
+    /// Writes config.json, tokenizer.json and model.safetensors (`half`: fp16 on disk).
+    pub fn save(&self, dir: &Path, half: bool) -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut raw = self.raw_config.clone();
+        raw["architectures"] = json!(["BertForTokenClassification"]);
+        raw["byline"] = json!({
+            "case_feature": self.options.case_feature,
+            "window": self.options.window,
+            "context": self.options.context,
+        });
+        std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&raw)? + "\n")?;
+        self.tokenizer
+            .save(dir.join("tokenizer.json"), true)
+            .map_err(|e| anyhow!("cannot write tokenizer.json: {e}"))?;
+        let mut vars: Vec<(String, Tensor)> = self.vs.variables().into_iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let vars: Vec<(String, Tensor)> = vars
+            .into_iter()
+            .map(|(n, t)| (n, if half { t.to_kind(Kind::Half) } else { t.shallow_clone() }.to_device(Device::Cpu)))
+            .collect();
+        let tmp: PathBuf = dir.join("model.safetensors.tmp");
+        Tensor::write_safetensors(&vars, &tmp)?;
+        std::fs::rename(&tmp, dir.join("model.safetensors"))?;
+        Ok(())
+    }
+
+    pub fn num_parameters(&self) -> i64 {
+        self.vs.variables().values().map(|t| t.numel() as i64).sum()
+    }
+}

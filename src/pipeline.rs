@@ -1,0 +1,251 @@
+//! The annotation pipeline: read → segment → NER → quotes → link → write.
+//!
+//! [`Stages`] runs the annotating stages over a chunk of documents; [`annotate`] streams a
+//! corpus through them with a reader thread and a writer thread around the model, so memory
+//! stays flat and output order equals input order. Failures stay with their record: a record
+//! that cannot be read or annotated is written with its `error`, counted, and the run goes on.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::document::Document;
+use crate::ingest::{self, Source};
+use crate::ner::Ner;
+use crate::output;
+use crate::segment;
+
+/// The annotating stages, each optional.
+pub struct Stages {
+    pub ner: Option<Ner>,
+}
+
+impl Stages {
+    /// Annotates documents in place; documents that already carry an error are left alone.
+    pub fn run(&self, docs: &mut [Document]) {
+        docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
+        if let Some(ner) = &self.ner {
+            ner.annotate(docs);
+        }
+    }
+}
+
+/// Runs one stage on one document; a panic becomes that document's error instead of ending the
+/// run.
+fn guarded(doc: &mut Document, stage: &str, f: impl FnOnce(&mut Document)) {
+    if catch_unwind(AssertUnwindSafe(|| f(doc))).is_err() {
+        doc.entities.clear();
+        doc.quotes.clear();
+        doc.error = Some(format!("internal error in {stage}; please report it with this article"));
+    }
+}
+
+pub struct AnnotateOptions {
+    pub inputs: Vec<Source>,
+    /// None: standard output.
+    pub output: Option<PathBuf>,
+    pub resume: bool,
+    /// Documents are processed in chunks of about this many words (windows of a chunk are
+    /// batched together).
+    pub chunk_words: usize,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Records written in this run (annotated + errors).
+    pub articles: usize,
+    pub annotated: usize,
+    pub errors: usize,
+    /// Records already in the output that `--resume` skipped.
+    pub skipped: usize,
+    pub entities: usize,
+    pub quotes: usize,
+    pub words: usize,
+    pub seconds: f64,
+}
+
+impl Summary {
+    pub fn words_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.words as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} articles ({} annotated, {} errors{}), {} entities, {} quotes, {} words in {:.1} s ({:.0} words/s)",
+            self.articles,
+            self.annotated,
+            self.errors,
+            if self.skipped > 0 { format!(", {} already done and skipped", self.skipped) } else { String::new() },
+            self.entities,
+            self.quotes,
+            self.words,
+            self.seconds,
+            self.words_per_second()
+        )
+    }
+}
+
+/// Streams every input through the stages into the output.
+pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
+    let start = Instant::now();
+    let done = match (&opts.output, opts.resume) {
+        (Some(path), true) => prepare_resume(path)?,
+        (None, true) => bail!("--resume needs an output file (-o FILE): it reads what that file already holds"),
+        _ => HashSet::new(),
+    };
+    let sink: Box<dyn Write + Send> = match &opts.output {
+        None => Box::new(io::stdout()),
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+            }
+            let file = if opts.resume {
+                OpenOptions::new().append(true).create(true).open(path)
+            } else {
+                File::create(path)
+            };
+            Box::new(file.with_context(|| format!("cannot write to {}", path.display()))?)
+        }
+    };
+    let bar = progress_bar(opts);
+    let mut summary = Summary { skipped: done.len(), ..Default::default() };
+
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Vec<Document>>(2);
+    let (out_tx, out_rx) = crossbeam_channel::bounded::<Vec<Document>>(2);
+    std::thread::scope(|scope| -> Result<()> {
+        let inputs = &opts.inputs;
+        let chunk_words = opts.chunk_words.max(1);
+        let done = &done;
+        scope.spawn(move || {
+            let mut chunk = Vec::new();
+            let mut words = 0;
+            for doc in ingest::read_all(inputs).filter(|d| !done.contains(&d.id)) {
+                words += doc.word_count().max(1);
+                chunk.push(doc);
+                if words >= chunk_words {
+                    if chunk_tx.send(std::mem::take(&mut chunk)).is_err() {
+                        return;
+                    }
+                    words = 0;
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = chunk_tx.send(chunk);
+            }
+        });
+        let writer = scope.spawn(move || -> io::Result<Summary> {
+            let mut out = BufWriter::with_capacity(1 << 20, sink);
+            let mut s = Summary::default();
+            for chunk in out_rx {
+                for doc in chunk {
+                    s.articles += 1;
+                    if doc.error.is_some() {
+                        s.errors += 1;
+                    } else {
+                        s.annotated += 1;
+                    }
+                    s.entities += doc.entities.len();
+                    s.quotes += doc.quotes.len();
+                    s.words += doc.word_count();
+                    output::write_record(&mut out, doc)?;
+                }
+                out.flush()?;
+            }
+            out.flush()?;
+            Ok(s)
+        });
+        for mut chunk in chunk_rx {
+            stages.run(&mut chunk);
+            let (n, words) = (chunk.len() as u64, chunk.iter().map(Document::word_count).sum::<usize>());
+            if out_tx.send(chunk).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+            bar.inc(n);
+            let secs = start.elapsed().as_secs_f64().max(1e-9);
+            summary.words += words;
+            bar.set_message(format!("{:.0} words/s", summary.words as f64 / secs));
+        }
+        drop(out_tx);
+        let written = writer.join().expect("writer thread").context("cannot write the output")?;
+        summary = Summary { skipped: summary.skipped, ..written };
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    summary.seconds = start.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn progress_bar(opts: &AnnotateOptions) -> ProgressBar {
+    if !opts.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} articles  {msg}  {elapsed} elapsed, ETA {eta}")
+            .expect("valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    // The total is counted on the side so a large corpus starts at once.
+    let inputs = opts.inputs.clone();
+    let b = bar.clone();
+    std::thread::spawn(move || {
+        if let Some(n) = ingest::count_records(&inputs) {
+            b.set_length(n as u64);
+        }
+    });
+    bar
+}
+
+/// Reads the ids already written to `path` and cuts off a partial last line left by a killed
+/// run, so appending continues from a clean record boundary.
+pub fn prepare_resume(path: &Path) -> Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ids),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {} to resume", path.display())),
+    };
+    let mut reader = BufReader::new(file);
+    let mut good_len: u64 = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        let complete = line.last() == Some(&b'\n');
+        let id = complete
+            .then(|| serde_json::from_slice::<serde_json::Value>(&line).ok())
+            .flatten()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+        match id {
+            Some(id) => {
+                ids.insert(id);
+                good_len += n as u64;
+            }
+            None => break, // a partial or damaged line: everything from here is redone
+        }
+    }
+    let mut file = OpenOptions::new().write(true).open(path)?;
+    if file.seek(SeekFrom::End(0))? != good_len {
+        file.set_len(good_len).with_context(|| format!("cannot repair {}", path.display()))?;
+    }
+    Ok(ids)
+}
