@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use byline::eval;
 use byline::ingest::Source;
@@ -51,6 +51,21 @@ struct ModelArgs {
     device: String,
 }
 
+/// The annotating stages that `--stages` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StageName {
+    Ner,
+    Quotes,
+    Link,
+}
+
+#[derive(Args)]
+struct StageArgs {
+    /// Stages to run, comma-separated (segmentation always runs).
+    #[arg(long, value_delimiter = ',', default_value = "ner,quotes,link", value_name = "LIST")]
+    stages: Vec<StageName>,
+}
+
 #[derive(Args)]
 struct AnnotateArgs {
     /// Articles: .txt files (one article each; the first non-empty line is the title), folders
@@ -63,6 +78,8 @@ struct AnnotateArgs {
     output: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    stages: StageArgs,
     /// Skip articles whose id is already in the output file and append the rest; a partial
     /// last line left by a killed run is repaired first.
     #[arg(long)]
@@ -88,6 +105,8 @@ struct EvalArgs {
     pred: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    stages: StageArgs,
     /// Write the predictions made with --model to this file too.
     #[arg(long, value_name = "OUT.jsonl")]
     save_pred: Option<PathBuf>,
@@ -155,8 +174,21 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
     Ner::load(&dir, device, args.batch_size).with_context(|| format!("cannot load the model in {}", dir.display()))
 }
 
+/// Loads what the chosen stages need.
+fn build_stages(model: &ModelArgs, stages: &StageArgs) -> Result<Stages> {
+    let mut out = Stages { ner: None };
+    for stage in &stages.stages {
+        match stage {
+            StageName::Ner => out.ner = Some(load_ner(model)?),
+            StageName::Quotes => {}
+            StageName::Link => {}
+        }
+    }
+    Ok(out)
+}
+
 fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
-    let stages = Stages { ner: Some(load_ner(&args.model)?) };
+    let stages = build_stages(&args.model, &args.stages)?;
     let opts = AnnotateOptions {
         inputs: args.inputs.iter().map(|s| Source::parse(s)).collect(),
         output: args.output.clone(),
@@ -179,7 +211,7 @@ fn run_eval(args: EvalArgs) -> Result<()> {
     let pred = match &args.pred {
         Some(p) => byline::output::read_records(p)?,
         None => {
-            let stages = Stages { ner: Some(load_ner(&args.model)?) };
+            let stages = build_stages(&args.model, &args.stages)?;
             let mut docs: Vec<byline::document::Document> =
                 gold.iter().map(|g| byline::document::Document::new(g.id.clone(), g.text.clone())).collect();
             for chunk in docs.chunks_mut(64) {
