@@ -16,3 +16,4 @@ pub mod ner;
 pub mod output;
 pub mod pipeline;
 pub mod segment;
+pub mod train;

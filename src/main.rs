@@ -32,6 +32,58 @@ enum Command {
     Annotate(AnnotateArgs),
     /// Score predictions against gold annotations.
     Eval(EvalArgs),
+    /// Fine-tune a BERT-family encoder for NER on gold annotations.
+    Train(TrainArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Training data: a CoNLL column file or byline JSONL with entities.
+    #[arg(long, value_name = "FILE")]
+    train: PathBuf,
+    /// Dev data, scored after each epoch; the best epoch's model is kept.
+    #[arg(long, value_name = "FILE")]
+    dev: Option<PathBuf>,
+    /// Base encoder directory (config.json, tokenizer.json, model.safetensors).
+    #[arg(long, value_name = "DIR")]
+    base: PathBuf,
+    /// Where the trained model goes.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    #[arg(long, default_value_t = 1e-4)]
+    learning_rate: f64,
+    /// Windows per optimisation step.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// Share of the steps spent warming the learning rate up.
+    #[arg(long, default_value_t = 0.1)]
+    warmup: f64,
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f64,
+    #[arg(long, default_value_t = 1.0)]
+    clip_norm: f64,
+    /// Feed each word's case class as token type (recovers casing for uncased encoders).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    case_feature: bool,
+    /// Window length in sub-tokens, special tokens included.
+    #[arg(long, default_value_t = 256)]
+    window: usize,
+    /// Sub-tokens of context on each side of the labelled part of a window.
+    #[arg(long, default_value_t = 32)]
+    context: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Store the weights as fp16 (half the size on disk; computed in fp32).
+    #[arg(long)]
+    half: bool,
+    /// Use only the first N training documents.
+    #[arg(long, value_name = "N")]
+    max_train_docs: Option<usize>,
+    /// Threads for libtorch (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 #[derive(Args)]
@@ -120,6 +172,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Annotate(args) => annotate(args),
         Command::Eval(args) => run_eval(args).map(|_| ExitCode::SUCCESS),
+        Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -232,5 +285,38 @@ fn run_eval(args: EvalArgs) -> Result<()> {
     } else {
         print!("{report}");
     }
+    Ok(())
+}
+
+fn run_train(args: TrainArgs) -> Result<()> {
+    if let Some(n) = args.threads {
+        tch::set_num_threads(n as i32);
+    }
+    let opts = byline::train::TrainOptions {
+        train: args.train,
+        dev: args.dev,
+        base: args.base,
+        output: args.output,
+        epochs: args.epochs,
+        learning_rate: args.learning_rate,
+        batch_size: args.batch_size,
+        warmup: args.warmup,
+        weight_decay: args.weight_decay,
+        clip_norm: args.clip_norm,
+        model: byline::train::ModelOptionsSer { case_feature: args.case_feature, window: args.window, context: args.context },
+        seed: args.seed,
+        half: args.half,
+        max_train_docs: args.max_train_docs,
+    };
+    let log = byline::train::train(&opts, tch::Device::Cpu)?;
+    let best = &log.epochs[log.best_epoch - 1];
+    eprintln!(
+        "train: best epoch {} of {}{}; model in {} ({:.0} s)",
+        log.best_epoch,
+        log.epochs.len(),
+        best.dev.as_ref().map_or(String::new(), |d| format!(", dev {}", d.exact)),
+        opts.output.display(),
+        log.seconds
+    );
     Ok(())
 }

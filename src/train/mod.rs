@@ -1,0 +1,232 @@
+//! `byline train`: fine-tunes a BERT-family encoder for token classification.
+//!
+//! AdamW with linear warm-up and decay, dropout, gradient clipping, batches of windows of
+//! similar length, a fixed seed, and an evaluation on the dev set after each epoch that keeps
+//! the best checkpoint. Training windows are cut exactly as inference cuts them ([`data`]).
+
+pub mod data;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use tch::{nn, nn::OptimizerConfig, Device, Reduction, Tensor};
+
+use crate::document::Document;
+use crate::eval::entities::{EntityCounter, EntityReport};
+use crate::eval::gold::{self, GoldDoc};
+use crate::ner::{ModelOptions, Ner, NerModel};
+use data::{Example, Windowing, IGNORE};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainOptions {
+    pub train: PathBuf,
+    pub dev: Option<PathBuf>,
+    pub base: PathBuf,
+    pub output: PathBuf,
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub warmup: f64,
+    pub weight_decay: f64,
+    pub clip_norm: f64,
+    pub model: ModelOptionsSer,
+    pub seed: u64,
+    pub half: bool,
+    /// Use only the first N training documents (for quick ablations).
+    pub max_train_docs: Option<usize>,
+}
+
+/// The serialisable part of [`ModelOptions`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelOptionsSer {
+    pub case_feature: bool,
+    pub window: usize,
+    pub context: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub seconds: f64,
+    pub dev: Option<EntityReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainLog {
+    pub options: TrainOptions,
+    pub parameters: i64,
+    pub train_documents: usize,
+    pub train_windows: usize,
+    pub labels: Vec<String>,
+    pub epochs: Vec<EpochLog>,
+    pub best_epoch: usize,
+    pub seconds: f64,
+}
+
+/// splitmix64: a small seeded generator, so shuffles repeat exactly across runs and platforms.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Batches of similar length: shuffle, sort within pools of 50 batches, shuffle the batches.
+fn batches(examples: &[Example], batch_size: usize, rng: &mut Rng) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    rng.shuffle(&mut order);
+    let mut out = Vec::new();
+    for pool in order.chunks(batch_size * 50) {
+        let mut pool = pool.to_vec();
+        pool.sort_by_key(|&i| examples[i].ids.len());
+        out.extend(pool.chunks(batch_size).map(|c| c.to_vec()));
+    }
+    rng.shuffle(&mut out);
+    out
+}
+
+fn batch_tensors(examples: &[Example], idx: &[usize], pad: i64, case_feature: bool, device: Device) -> [Tensor; 4] {
+    let width = idx.iter().map(|&i| examples[i].ids.len()).max().unwrap_or(0);
+    let n = idx.len() * width;
+    let (mut ids, mut mask, mut types, mut tags) = (vec![pad; n], vec![0i64; n], vec![0i64; n], vec![IGNORE; n]);
+    for (b, &i) in idx.iter().enumerate() {
+        let ex = &examples[i];
+        let row = b * width;
+        let len = ex.ids.len();
+        ids[row..row + len].copy_from_slice(&ex.ids);
+        mask[row..row + len].fill(1);
+        if case_feature {
+            types[row..row + len].copy_from_slice(&ex.case);
+        }
+        tags[row..row + len].copy_from_slice(&ex.tags);
+    }
+    let shape = [idx.len() as i64, width as i64];
+    let t = |v: Vec<i64>| Tensor::from_slice(&v).reshape(shape).to_device(device);
+    [t(ids), t(mask), t(types), t(tags)]
+}
+
+/// Entity scores of `ner` on gold documents.
+pub fn evaluate_model(ner: &Ner, docs: &[GoldDoc]) -> EntityReport {
+    let mut counter = EntityCounter::default();
+    for chunk in docs.chunks(64) {
+        let mut pred: Vec<Document> = chunk.iter().map(|g| Document::new(g.id.clone(), g.text.clone())).collect();
+        ner.annotate(&mut pred);
+        for (g, p) in chunk.iter().zip(&pred) {
+            counter.add(g.entities.as_deref().unwrap_or(&[]), &p.entities);
+        }
+    }
+    counter.report()
+}
+
+pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
+    let start = Instant::now();
+    tch::manual_seed(opts.seed as i64);
+    let mut rng = Rng(opts.seed);
+    let mut train_docs = gold::read(&opts.train)?;
+    if let Some(n) = opts.max_train_docs {
+        train_docs.truncate(n);
+    }
+    if train_docs.iter().all(|d| d.entities.is_none()) {
+        bail!("{} has no entity annotation to train on", opts.train.display());
+    }
+    let dev_docs = opts.dev.as_ref().map(|p| gold::read(p)).transpose()?;
+    let labels = data::label_set(&train_docs);
+    let model_options = ModelOptions {
+        case_feature: opts.model.case_feature,
+        window: opts.model.window,
+        context: opts.model.context,
+    };
+    let model = NerModel::from_base(&opts.base, labels.clone(), model_options, device)
+        .with_context(|| format!("cannot load the base encoder in {}", opts.base.display()))?;
+    let windowing = Windowing { window: opts.model.window, context: opts.model.context, cls: model.special.cls, sep: model.special.sep };
+    let examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
+    let parameters = model.num_parameters();
+    eprintln!(
+        "train: {} documents, {} windows, {} labels, {:.1}M parameters",
+        train_docs.len(),
+        examples.len(),
+        labels.len(),
+        parameters as f64 / 1e6
+    );
+    let ner = Ner { model, batch_size: 64 };
+    let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&ner.model.vs, opts.learning_rate)?;
+    let steps_per_epoch = examples.len().div_ceil(opts.batch_size);
+    let total_steps = (steps_per_epoch * opts.epochs).max(1);
+    let warmup_steps = ((total_steps as f64 * opts.warmup) as usize).max(1);
+    let mut step = 0usize;
+    let mut log = TrainLog {
+        options: opts.clone(),
+        parameters,
+        train_documents: train_docs.len(),
+        train_windows: examples.len(),
+        labels: labels.clone(),
+        epochs: Vec::new(),
+        best_epoch: 0,
+        seconds: 0.0,
+    };
+    let mut best_f1 = -1.0;
+    for epoch in 1..=opts.epochs {
+        let epoch_start = Instant::now();
+        let mut loss_sum = 0.0;
+        let order = batches(&examples, opts.batch_size, &mut rng);
+        for (b, idx) in order.iter().enumerate() {
+            let lr = if step < warmup_steps {
+                opts.learning_rate * (step + 1) as f64 / warmup_steps as f64
+            } else {
+                opts.learning_rate * (total_steps - step) as f64 / (total_steps - warmup_steps).max(1) as f64
+            };
+            opt.set_lr(lr);
+            let [ids, mask, types, tags] = batch_tensors(&examples, idx, ner.model.special.pad, opts.model.case_feature, device);
+            let logits = ner.model.forward(&ids, &mask, &types, true);
+            let loss = logits.view([-1, labels.len() as i64]).cross_entropy_loss::<Tensor>(
+                &tags.view([-1]),
+                None,
+                Reduction::Mean,
+                IGNORE,
+                0.0,
+            );
+            opt.backward_step_clip_norm(&loss, opts.clip_norm);
+            loss_sum += loss.double_value(&[]);
+            step += 1;
+            if (b + 1) % 50 == 0 {
+                eprintln!(
+                    "train: epoch {epoch} batch {}/{} loss {:.4} lr {lr:.2e} ({:.0} s)",
+                    b + 1,
+                    order.len(),
+                    loss_sum / (b + 1) as f64,
+                    epoch_start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        let train_loss = loss_sum / order.len().max(1) as f64;
+        let dev = dev_docs.as_ref().map(|d| evaluate_model(&ner, d));
+        let f1 = dev.as_ref().map_or(epoch as f64, |r| r.exact.f1);
+        eprintln!(
+            "train: epoch {epoch} loss {train_loss:.4}{} in {:.0} s",
+            dev.as_ref().map_or(String::new(), |r| format!(", dev {}", r.exact)),
+            epoch_start.elapsed().as_secs_f64()
+        );
+        log.epochs.push(EpochLog { epoch, train_loss, seconds: epoch_start.elapsed().as_secs_f64(), dev });
+        if f1 > best_f1 {
+            best_f1 = f1;
+            log.best_epoch = epoch;
+            ner.model.save(&opts.output, opts.half)?;
+        }
+        log.seconds = start.elapsed().as_secs_f64();
+        std::fs::write(opts.output.join("training-log.json"), serde_json::to_string_pretty(&log)? + "\n")?;
+    }
+    Ok(log)
+}

@@ -1,0 +1,188 @@
+//! End-to-end tests of `byline annotate` with a tiny random-weight model: offsets, windows,
+//! batching, bad input, resume and determinism. Labels are meaningless here; accuracy is
+//! measured with `byline eval` on the trained model.
+
+mod common;
+use common::*;
+
+const TRICKY: &str = "‘Russian NATO’ loses ground in Moscow’s backyard\n\n“At war with Ukraine, Russia has far fewer resources,” he said. Café Zürich 👍🏽 hosted Ŝtefan and Ñoño. Combining: e\u{301}le\u{300}ve re\u{301}sume\u{301} 🇰🇬 flag, 你好 world.\n";
+
+fn annotate(model: &Path, input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["annotate", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--model", model.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    byline(&args, None)
+}
+use std::path::Path;
+
+#[test]
+fn offsets_hold_with_curly_quotes_emoji_and_combining_accents() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "tricky.txt", TRICKY.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(model.path(), &input, &out, &[]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].text, TRICKY);
+    assert_eq!(recs[0].title.as_deref(), Some("‘Russian NATO’ loses ground in Moscow’s backyard"));
+    assert!(!recs[0].entities.is_empty(), "the sharpened tiny model finds some entities");
+    assert_offsets(&recs);
+    // Offsets are in chars: the span text re-sliced by chars equals the recorded text.
+    let chars: Vec<char> = TRICKY.chars().collect();
+    for e in &recs[0].entities {
+        assert_eq!(chars[e.start..e.end].iter().collect::<String>(), e.text);
+    }
+}
+
+#[test]
+fn a_20000_word_article_is_windowed_not_truncated() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let para = "Moscow said the alliance met Putin in Bishkek on Tuesday, officials said. ";
+    let mut text = String::from("Long article\n\n");
+    while text.split_whitespace().count() < 20_000 {
+        text.push_str(para);
+    }
+    text.push_str("Finally Zharikhin spoke.");
+    let input = write(dir.path(), "long.txt", text.as_bytes());
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(model.path(), &input, &out, &[]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let recs = records(&out);
+    assert_offsets(&recs);
+    let n = recs[0].text.chars().count();
+    let last = recs[0].entities.iter().map(|e| e.end).max().unwrap();
+    assert!(last > n - 200, "entities reach the end of the article ({last} of {n})");
+    // Entities appear all the way through, not only in the first window.
+    let quarters: Vec<usize> =
+        (0..4).map(|q| recs[0].entities.iter().filter(|e| e.start * 4 / n == q).count()).collect();
+    assert!(quarters.iter().all(|&c| c > 100), "{quarters:?}");
+}
+
+#[test]
+fn output_does_not_depend_on_batch_size() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let mut jsonl = String::new();
+    for i in 0..12 {
+        let body = "Russia and Kazakhstan said the CSTO will meet. ".repeat(1 + i * 3);
+        jsonl.push_str(&serde_json::json!({"id": format!("d{i}"), "text": format!("{body}He said “yes” in Minsk.")}).to_string());
+        jsonl.push('\n');
+    }
+    let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
+    let mut outputs = Vec::new();
+    for bs in ["1", "3", "64"] {
+        let out = dir.path().join(format!("out{bs}.jsonl"));
+        let res = annotate(model.path(), &input, &out, &["--batch-size", bs]);
+        assert!(res.status.success());
+        outputs.push(records(&out));
+    }
+    for other in &outputs[1..] {
+        for (a, b) in outputs[0].iter().zip(other) {
+            assert_eq!(a.entities.len(), b.entities.len(), "doc {}", a.id);
+            for (x, y) in a.entities.iter().zip(&b.entities) {
+                assert_eq!((x.start, x.end, &x.label), (y.start, y.end, &y.label));
+                assert!((x.score - y.score).abs() <= 2e-4, "{} vs {}", x.score, y.score);
+            }
+        }
+    }
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.txt", TRICKY.as_bytes());
+    let (o1, o2) = (dir.path().join("1.jsonl"), dir.path().join("2.jsonl"));
+    assert!(annotate(model.path(), &input, &o1, &[]).status.success());
+    assert!(annotate(model.path(), &input, &o2, &[]).status.success());
+    assert_eq!(std::fs::read(o1).unwrap(), std::fs::read(o2).unwrap());
+}
+
+#[test]
+fn bad_input_is_reported_per_record_and_the_run_goes_on() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    write(&corpus, "a_good.txt", b"Title\n\nRussia said yes.");
+    write(&corpus, "b_latin1.txt", b"caf\xe9 au lait");
+    write(&corpus, "c_empty.txt", b"  \n\n ");
+    write(
+        &corpus,
+        "d_lines.jsonl",
+        b"{\"id\":\"ok\",\"text\":\"Moscow.\"}\n{broken\n{\"id\":\"num\",\"text\":5}\n{\"id\":\"none\"}\n",
+    );
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(model.path(), &corpus, &out, &[]);
+    assert_eq!(res.status.code(), Some(3), "exit 3: finished with record errors");
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(stderr.contains("7 articles (2 annotated, 5 errors)"), "{stderr}");
+    let recs = records(&out);
+    let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, vec!["a_good.txt", "b_latin1.txt", "c_empty.txt", "ok", "d_lines.jsonl:2", "num", "none"]);
+    let errors: Vec<bool> = recs.iter().map(|r| r.error.is_some()).collect();
+    assert_eq!(errors, vec![false, true, true, false, true, true, true]);
+    assert!(recs.iter().filter(|r| r.error.is_some()).all(|r| r.entities.is_empty()));
+}
+
+#[test]
+fn unreadable_file_is_an_error_record() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(model.path(), &dir.path().join("missing.txt"), &out, &[]);
+    assert_eq!(res.status.code(), Some(3));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert!(recs[0].error.as_ref().unwrap().contains("cannot open"));
+}
+
+#[test]
+fn resume_repairs_a_truncated_output_and_finishes_the_job() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let mut jsonl = String::new();
+    for i in 0..20 {
+        jsonl.push_str(&serde_json::json!({"id": format!("a{i:02}"), "text": format!("Article {i}: Putin met Tokayev in Astana.")}).to_string());
+        jsonl.push('\n');
+    }
+    let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
+    let full = dir.path().join("full.jsonl");
+    assert!(annotate(model.path(), &input, &full, &[]).status.success());
+    let full_bytes = std::fs::read(&full).unwrap();
+    // A run killed mid-write: 7 whole records and half of the 8th.
+    let cut = full_bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(6).unwrap().0 + 1 + 40;
+    let partial = dir.path().join("partial.jsonl");
+    std::fs::write(&partial, &full_bytes[..cut]).unwrap();
+    let res = annotate(model.path(), &input, &partial, &["--resume"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("13 articles"), "{}", String::from_utf8_lossy(&res.stderr));
+    assert_eq!(std::fs::read(&partial).unwrap(), full_bytes);
+    // Resuming a finished output does nothing.
+    let res = annotate(model.path(), &input, &partial, &["--resume"]);
+    assert!(String::from_utf8_lossy(&res.stderr).contains("0 articles"));
+    assert_eq!(std::fs::read(&partial).unwrap(), full_bytes);
+}
+
+#[test]
+fn stdin_to_stdout() {
+    let model = tiny_model();
+    let input = b"{\"id\":\"s1\",\"text\":\"NATO and Russia.\",\"source\":\"AFP\"}\n";
+    let res = byline(&["annotate", "-", "--model", model.path().to_str().unwrap()], Some(input));
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let line = String::from_utf8(res.stdout).unwrap();
+    let rec: byline::output::Record = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(rec.id, "s1");
+    assert_eq!(rec.meta.unwrap()["source"], "AFP");
+}
+
+#[test]
+fn a_missing_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "a.txt", b"Text.");
+    let res = byline(&["annotate", input.to_str().unwrap(), "--model", dir.path().join("nope").to_str().unwrap()], None);
+    assert_eq!(res.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(stderr.contains("cannot load the model") && stderr.contains("config.json"), "{stderr}");
+}
