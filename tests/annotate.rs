@@ -186,3 +186,18 @@ fn a_missing_model_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(stderr.contains("cannot load the model") && stderr.contains("config.json"), "{stderr}");
 }
+
+#[test]
+fn the_sample_corpus_annotates_without_errors() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/sample");
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(model.path(), &corpus, &out, &[]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let recs = records(&out);
+    assert_eq!(recs.len(), 44, "43 GUM Wikinews articles and the seed article");
+    assert!(recs.iter().all(|r| r.error.is_none()));
+    assert_eq!(recs[0].id, "csto-article.txt");
+    assert_offsets(&recs);
+}
