@@ -126,7 +126,8 @@ pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder
         let kind_name = col(&row, "type");
         // Regions rank below cities of their size: news names cities far more often.
         let population: f64 = col(&row, "population").parse().unwrap_or(0.0);
-        let mut e = Entry::new(qid, name, Kind::Region, 0.3 + 0.5 * (population_prior(population) - 0.2));
+        let prior = if population > 0.0 { 0.3 + 0.5 * (population_prior(population) - 0.2) } else { 0.45 };
+        let mut e = Entry::new(qid, name, Kind::Region, prior);
         e.add_context(&country);
         let native = col(&row, "native");
         if is_latin(native) {
@@ -200,7 +201,8 @@ pub enum CityId {
 const CAPITAL_QID_PLAUSIBLE_BELOW: u64 = 100_000;
 
 /// The id of a GeoNames city. The table's QID came from a name-and-coordinates join; it is
-/// doubtful when a more populous row has it too, when a country or subdivision holds it, or
+/// doubtful when a more populous row has it too, when a country or a differently named
+/// subdivision holds it, or
 /// for a capital when it is implausibly recent ([`CAPITAL_QID_PLAUSIBLE_BELOW`]). A missing or
 /// doubtful QID is replaced by that of a same-named city-type subdivision of the country
 /// nearby (city-states and capital districts: Moscow, Yerevan, Minsk are one Wikidata item
@@ -249,7 +251,10 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
         let lat: f64 = col(row, "lat").parse().unwrap_or(f64::NAN);
         let lon: f64 = col(row, "lon").parse().unwrap_or(f64::NAN);
         let city_subdivision = same_city_subdivision(shared, iso2, &normalize(name), lat, lon);
-        let shared_qid = qid_owner.get(table_qid).is_some_and(|&(owner, _)| owner != i) || gaz.get(table_qid).is_some_and(|e| e.kind != Kind::City);
+        // A subdivision of the same name holding the QID confirms it (Tokyo, Vienna); any other
+        // holder contradicts it.
+        let held_by_other = gaz.get(table_qid).is_some_and(|e| e.kind != Kind::City && !(e.kind == Kind::Region && normalize(&e.name) == normalize(name)));
+        let shared_qid = qid_owner.get(table_qid).is_some_and(|&(owner, _)| owner != i) || held_by_other;
         let (id, how) = choose_city_id(col(row, "geonameid"), table_qid, is_capital, city_subdivision.as_deref(), shared_qid);
         log.note(
             match how {
@@ -275,7 +280,7 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
             e.add_alias(alt, Via::Variant);
         }
         // The subdivision's entry (Moscow the federal city) and the city become one.
-        if how == CityId::Subdivision {
+        if how != CityId::GeoNames && how != CityId::Missing {
             if let Some(sub) = gaz.get_mut(&e.id) {
                 sub.kind = Kind::City;
             }
