@@ -266,7 +266,11 @@ fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
     }
     let counts: Vec<String> = gazetteer.counts().iter().map(|(k, n)| format!("{} {n}", k.name())).collect();
     let aliases: usize = gazetteer.entries().iter().map(|e| e.aliases.len()).sum();
-    eprintln!("byline: {} entries ({}), {aliases} aliases → {}", gazetteer.entries().len(), counts.join(", "), output.display());
+    let mut namespaces: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for e in gazetteer.entries() {
+        *namespaces.entry(e.id.split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
+    }
+    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.entries().len(), counts.join(", "), output.display());
     Ok(())
 }
 
