@@ -279,7 +279,7 @@ fn lookup(names: &[String], link: &LinkArgs) -> Result<()> {
     for name in names {
         let key = byline::link::normalize::normalize(name);
         println!("{name:?} (key {key:?}):");
-        for &(i, via) in gazetteer.lookup(&key) {
+        for (i, via) in gazetteer.lookup(&key) {
             let e = gazetteer.entry(i);
             println!("  {} {:?} {} via {} prior {:.2} context {:?} terms {}", e.id, e.name, e.kind.name(), via.name(), e.prior, e.context, e.terms.len());
         }
@@ -305,18 +305,21 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
-fn run_eval(args: EvalArgs) -> Result<()> {
+fn run_eval(mut args: EvalArgs) -> Result<()> {
+    if args.gold_entities {
+        // The gold mentions stand in for the NER stage, so no model is needed.
+        args.stages.stages.retain(|s| *s != StageName::Ner);
+    }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
     let gold = eval::gold::read(&gold_path)?;
     let mut stages = None;
     let pred = match &args.pred {
         Some(p) => byline::output::read_records(p)?,
         None => {
-            let stages = stages.insert(build_stages(&args.model, &args.stages, &args.link)?);
+            let stages = &*stages.insert(build_stages(&args.model, &args.stages, &args.link)?);
             let mut docs: Vec<byline::document::Document> =
                 gold.iter().map(|g| byline::document::Document::new(g.id.clone(), g.text.clone())).collect();
             if args.gold_entities {
-                stages.ner = None; // the gold mentions stand in for the NER stage
                 for (doc, g) in docs.iter_mut().zip(&gold) {
                     eval::gold::copy_entities(g, doc);
                 }

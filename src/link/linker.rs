@@ -183,7 +183,7 @@ impl Linker {
     fn candidates(&self, g: &Group, date: Option<u32>) -> Vec<Candidate> {
         let key = g.expansion.as_deref().unwrap_or(&g.key);
         let mut out: Vec<Candidate> = Vec::new();
-        for &(entry, via) in self.gazetteer.lookup(key) {
+        for (entry, via) in self.gazetteer.lookup(key) {
             let e = self.gazetteer.entry(entry);
             let Some(type_fit) = type_fit(&g.label, e.kind, via) else { continue };
             let matched = match (via, g.expansion.is_some()) {
