@@ -65,6 +65,7 @@ struct Candidate {
 struct Group {
     /// Normalised key looked up in the gazetteer.
     key: String,
+    /// The NER label most of the members carry.
     label: String,
     /// Set when the key is an acronym the article defines: its expansion's key.
     expansion: Option<String>,
@@ -153,12 +154,14 @@ impl Linker {
         })
     }
 
-    /// Groups the document's entities by what they name.
+    /// Groups the document's entities by what they name. One name gets one id in an article, so
+    /// mentions with one key share a group whatever their labels, and the group takes the label
+    /// most of them carry (a `Moscow` tagged ORG among `Moscow`s tagged LOC keeps the city).
     fn groups(&self, doc: &Document) -> Vec<Group> {
         let acronyms = defined_acronyms(&doc.text);
         let partial = partial_name_antecedents(doc);
         let mut groups: Vec<Group> = Vec::new();
-        let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+        let mut by_key: HashMap<String, usize> = HashMap::new();
         for (i, e) in doc.entities.iter().enumerate() {
             let (source, joined) = match partial.get(&i) {
                 Some(&a) => (a, Some("partial_name")),
@@ -168,13 +171,18 @@ impl Linker {
             if key.is_empty() {
                 continue;
             }
-            let label = e.label.clone();
-            let gi = *by_key.entry((key.clone(), label.clone())).or_insert_with(|| {
+            let gi = *by_key.entry(key.clone()).or_insert_with(|| {
                 let capitals = e.text.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !e.text.chars().any(char::is_lowercase);
-                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label, capitals, members: Vec::new(), candidates: Vec::new() });
+                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, members: Vec::new(), candidates: Vec::new() });
                 groups.len() - 1
             });
             groups[gi].members.push((i, joined));
+        }
+        for g in &mut groups {
+            let labels: Vec<&str> = g.members.iter().map(|&(i, _)| doc.entities[i].label.as_str()).collect();
+            // The most frequent label; the first mention's wins a tie.
+            let majority = labels.iter().copied().max_by_key(|l| (labels.iter().filter(|x| *x == l).count(), std::cmp::Reverse(labels.iter().position(|x| x == l)))).unwrap_or_default();
+            g.label = majority.to_string();
         }
         groups
     }
@@ -440,6 +448,15 @@ mod tests {
         let mut as_loc = doc_with("A Georgian official spoke.", &[("Georgian", "LOC")]);
         linker.link(&mut as_loc);
         assert!(link_of(&as_loc, "Georgian").is_none());
+    }
+
+    #[test]
+    fn one_name_gets_one_id_whatever_its_labels() {
+        let linker = Linker::new(small_gazetteer(), DEFAULT_THRESHOLD, false);
+        let mut doc = doc_with("Atlanta grew. Atlanta said no. Atlanta agreed.", &[("Atlanta", "LOC")]);
+        doc.entities[1].label = "ORG".into();
+        linker.link(&mut doc);
+        assert!(doc.entities.iter().all(|e| e.link.as_ref().is_some_and(|l| l.kb_id == "Q23556")));
     }
 
     #[test]
