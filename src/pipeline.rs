@@ -37,6 +37,7 @@ impl Stages {
         if let Some(ner) = &self.ner {
             ner.annotate(docs);
         }
+        // Linking runs last: it reads the entities and fills the quote speakers' ids.
         if let Some(linker) = &self.linker {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));
         }
