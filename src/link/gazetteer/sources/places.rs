@@ -45,7 +45,7 @@ pub fn countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -
                 e.add_alias(t, Via::Variant);
             }
         }
-        for demonym in field(&c, "nationality").split([',', '/']).map(str::trim).filter(|d| !d.is_empty()) {
+        for demonym in field(&c, "nationality").split([',', '/']).flat_map(|d| d.split(" or ")).map(str::trim).filter(|d| !d.is_empty()) {
             e.add_alias(demonym, Via::Demonym);
             e.add_alias(&format!("{demonym}s"), Via::Demonym);
         }
@@ -61,11 +61,13 @@ pub fn countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -
     Ok(())
 }
 
-/// Wikidata labels and aliases of countries (2017), English rows only: the other languages
-/// are many and add more false matches than names seen in English news.
+/// Wikidata labels and aliases of countries (2017), English rows only (`en`, `en-gb`, ...:
+/// `Britain` is British English): the other languages are many and add more false matches
+/// than names seen in English news. Two-letter aliases are codes (`it`, `in`), not names.
 pub fn country_labels(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
     for row in table(path)? {
-        if col(&row, "language") != "en" {
+        let language = col(&row, "language");
+        if !(language == "en" || language.starts_with("en-")) || col(&row, "label").chars().filter(|c| c.is_alphabetic()).count() < 3 {
             continue;
         }
         if let Some(e) = shared.country_by_code.get(col(&row, "iso2c")).and_then(|q| gaz.get_mut(q)) {
@@ -75,9 +77,10 @@ pub fn country_labels(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuild
     Ok(())
 }
 
-/// countrynames: a YAML map from ISO alpha-2 to name variants. Only the abbreviations are kept
-/// (`U.K.`, `UAE`): the list also maps regions and teams to countries (`Chechnya`, `England`,
-/// `California`), which would link them to the wrong thing.
+/// countrynames: a YAML map from ISO alpha-2 to name variants. Only abbreviations (`U.K.`,
+/// `UAE`) and words shaped like demonyms (`Serb`, `Tajik`, `Bosnian`; linked from MISC
+/// mentions only) are kept: the list also maps regions, cities and teams to countries
+/// (`Chechnya`, `Cardiff`, `MISSOURI`), which would link them to the wrong thing.
 pub fn country_variants(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
     let text = std::fs::read_to_string(path)?;
     let mut current: Option<String> = None;
@@ -87,14 +90,28 @@ pub fn country_variants(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBui
         } else if let (Some(qid), Some(variant)) = (&current, line.trim_start().strip_prefix("- ")) {
             let variant = variant.trim().trim_matches(['"', '\'']);
             // Abbreviations only: the list also holds place names in capitals (`MISSOURI`).
-            if is_acronym(variant) && (variant.len() <= 4 || variant.contains('.')) {
-                if let Some(e) = gaz.get_mut(qid) {
-                    e.add_alias(variant, Via::Acronym);
-                }
+            let via = if is_acronym(variant) && (variant.len() <= 4 || variant.contains('.')) {
+                Via::Acronym
+            } else if looks_like_demonym(variant) {
+                Via::Demonym
+            } else {
+                continue;
+            };
+            if let Some(e) = gaz.get_mut(qid) {
+                e.add_alias(variant, via);
             }
         }
     }
     Ok(())
+}
+
+/// One or two capitalised Latin words ending the way English demonyms end.
+fn looks_like_demonym(word: &str) -> bool {
+    const ENDINGS: [&str; 10] = ["an", "ese", "ish", "ch", "i", "ic", "k", "b", "ss", "ton"];
+    let words: Vec<&str> = word.split(' ').collect();
+    words.len() <= 2
+        && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && w.chars().skip(1).all(|c| c.is_ascii_lowercase()) && w.len() > 2)
+        && ENDINGS.iter().any(|e| word.ends_with(e))
 }
 
 /// pycountry ISO 3166-1: official and common names (`Iran`, `Islamic Republic of Iran`).
