@@ -12,6 +12,7 @@
 pub mod document;
 pub mod eval;
 pub mod ingest;
+pub mod link;
 pub mod ner;
 pub mod output;
 pub mod pipeline;

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use byline::eval;
 use byline::ingest::Source;
+use byline::link::{Gazetteer, Linker};
 use byline::ner::Ner;
 use byline::pipeline::{self, AnnotateOptions, Stages};
 
@@ -34,6 +35,9 @@ enum Command {
     Eval(EvalArgs),
     /// Fine-tune a BERT-family encoder for NER on gold annotations.
     Train(TrainArgs),
+    /// Build the entity-linking gazetteer.
+    #[command(subcommand)]
+    Gazetteer(GazetteerCommand),
 }
 
 #[derive(Args)]
@@ -86,6 +90,40 @@ struct TrainArgs {
     threads: Option<usize>,
 }
 
+#[derive(Subcommand)]
+enum GazetteerCommand {
+    /// Compile source files and folders (see docs/linking.md) into one gazetteer folder.
+    Build {
+        /// Source files or folders; user entries are TSV or JSONL with id, name, type columns.
+        #[arg(required = true, value_name = "SOURCE")]
+        sources: Vec<PathBuf>,
+        /// Output folder, e.g. models/gazetteer-default.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Show the entries a name can link to, with their priors and context.
+    Lookup {
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        #[command(flatten)]
+        link: LinkArgs,
+    },
+}
+
+#[derive(Args)]
+struct LinkArgs {
+    /// Gazetteer folder for the link stage. Default: $BYLINE_GAZETTEER, else
+    /// models/gazetteer-default found beside the current folder or the executable.
+    #[arg(long, value_name = "DIR")]
+    gazetteer: Option<PathBuf>,
+    /// Score below which an entity stays unlinked.
+    #[arg(long, default_value_t = byline::link::linker::DEFAULT_THRESHOLD, value_name = "SCORE")]
+    link_threshold: f32,
+    /// Add every candidate with its feature scores to each link.
+    #[arg(long)]
+    explain: bool,
+}
+
 #[derive(Args)]
 struct ModelArgs {
     /// Model directory (config.json, tokenizer.json, model.safetensors). Default: $BYLINE_MODEL,
@@ -132,6 +170,8 @@ struct AnnotateArgs {
     model: ModelArgs,
     #[command(flatten)]
     stages: StageArgs,
+    #[command(flatten)]
+    link: LinkArgs,
     /// Skip articles whose id is already in the output file and append the rest; a partial
     /// last line left by a killed run is repaired first.
     #[arg(long)]
@@ -159,6 +199,12 @@ struct EvalArgs {
     model: ModelArgs,
     #[command(flatten)]
     stages: StageArgs,
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Copy the gold entity spans and labels into the documents instead of running NER, so
+    /// the link stage is scored on its own (disambiguation with oracle mentions).
+    #[arg(long)]
+    gold_entities: bool,
     /// Write the predictions made with --model to this file too.
     #[arg(long, value_name = "OUT.jsonl")]
     save_pred: Option<PathBuf>,
@@ -173,6 +219,8 @@ fn main() -> ExitCode {
         Command::Annotate(args) => annotate(args),
         Command::Eval(args) => run_eval(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
+        Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
+        Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -183,25 +231,42 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where the default model is looked for, in order.
-fn default_model() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("BYLINE_MODEL") {
+/// Where a default artefact is looked for, in order: the environment variable `env`, then
+/// `models/NAME` in the current folder and up to three folders above the executable
+/// (target/release/byline → the repository root); a folder counts when it holds `marker`.
+fn default_artefact(env: &str, name: &str, marker: &str, flag: &str) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
         return Ok(PathBuf::from(p));
     }
-    let name = Path::new("models").join("ner-default");
+    let name = Path::new("models").join(name);
     let mut tried = vec![name.clone()];
     if let Ok(exe) = std::env::current_exe() {
-        // target/release/byline → the repository root two folders up.
         for up in exe.ancestors().skip(1).take(3) {
             tried.push(up.join(&name));
         }
     }
     for p in &tried {
-        if p.join("config.json").is_file() {
+        if p.join(marker).is_file() {
             return Ok(p.clone());
         }
     }
-    bail!("no model found (looked in {}); pass --model DIR or set BYLINE_MODEL", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+    bail!("nothing found in {}; pass {flag} DIR or set {env}", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+}
+
+fn default_model() -> Result<PathBuf> {
+    default_artefact("BYLINE_MODEL", "ner-default", "config.json", "--model")
+}
+
+fn default_gazetteer() -> Result<PathBuf> {
+    default_artefact("BYLINE_GAZETTEER", "gazetteer-default", byline::link::gazetteer::ARTEFACT, "--gazetteer")
+}
+
+fn load_gazetteer(args: &LinkArgs) -> Result<Gazetteer> {
+    let dir = match &args.gazetteer {
+        Some(d) => d.clone(),
+        None => default_gazetteer()?,
+    };
+    Gazetteer::load(&dir).with_context(|| format!("cannot load the gazetteer in {}", dir.display()))
 }
 
 fn load_ner(args: &ModelArgs) -> Result<Ner> {
@@ -228,20 +293,55 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 }
 
 /// Loads what the chosen stages need.
-fn build_stages(model: &ModelArgs, stages: &StageArgs) -> Result<Stages> {
-    let mut out = Stages { ner: None };
+fn build_stages(model: &ModelArgs, stages: &StageArgs, link: &LinkArgs) -> Result<Stages> {
+    let mut out = Stages { ner: None, linker: None };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
             StageName::Quotes => {}
-            StageName::Link => {}
+            StageName::Link => out.linker = Some(Linker::new(load_gazetteer(link)?, link.link_threshold, link.explain)),
         }
     }
     Ok(out)
 }
 
+fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
+    let (gazetteer, log) = byline::link::gazetteer::sources::build(sources)?;
+    gazetteer.save(output)?;
+    for (path, family) in &log.files {
+        eprintln!("read {} ({family:?})", path.display());
+    }
+    for path in &log.skipped {
+        eprintln!("not used: {}", path.display());
+    }
+    for (what, n) in &log.notes {
+        eprintln!("{what}: {n}");
+    }
+    let counts: Vec<String> = gazetteer.counts().iter().map(|(k, n)| format!("{} {n}", k.name())).collect();
+    let aliases: usize = gazetteer.entries().iter().map(|e| e.aliases.len()).sum();
+    let mut namespaces: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for e in gazetteer.entries() {
+        *namespaces.entry(e.id.split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
+    }
+    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.entries().len(), counts.join(", "), output.display());
+    Ok(())
+}
+
+fn lookup(names: &[String], link: &LinkArgs) -> Result<()> {
+    let gazetteer = load_gazetteer(link)?;
+    for name in names {
+        let key = byline::link::normalize::normalize(name);
+        println!("{name:?} (key {key:?}):");
+        for (i, via) in gazetteer.lookup(&key) {
+            let e = gazetteer.entry(i);
+            println!("  {} {:?} {} via {} prior {:.2} context {:?} terms {}", e.id, e.name, e.kind.name(), via.name(), e.prior, e.context, e.terms.len());
+        }
+    }
+    Ok(())
+}
+
 fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
-    let stages = build_stages(&args.model, &args.stages)?;
+    let stages = build_stages(&args.model, &args.stages, &args.link)?;
     let opts = AnnotateOptions {
         inputs: args.inputs.iter().map(|s| Source::parse(s)).collect(),
         output: args.output.clone(),
@@ -258,15 +358,25 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
-fn run_eval(args: EvalArgs) -> Result<()> {
+fn run_eval(mut args: EvalArgs) -> Result<()> {
+    if args.gold_entities {
+        // The gold mentions stand in for the NER stage, so no model is needed.
+        args.stages.stages.retain(|s| *s != StageName::Ner);
+    }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
     let gold = eval::gold::read(&gold_path)?;
+    let mut stages = None;
     let pred = match &args.pred {
         Some(p) => byline::output::read_records(p)?,
         None => {
-            let stages = build_stages(&args.model, &args.stages)?;
+            let stages = &*stages.insert(build_stages(&args.model, &args.stages, &args.link)?);
             let mut docs: Vec<byline::document::Document> =
                 gold.iter().map(|g| byline::document::Document::new(g.id.clone(), g.text.clone())).collect();
+            if args.gold_entities {
+                for (doc, g) in docs.iter_mut().zip(&gold) {
+                    eval::gold::copy_entities(g, doc);
+                }
+            }
             for chunk in docs.chunks_mut(64) {
                 stages.run(chunk);
             }
@@ -279,7 +389,15 @@ fn run_eval(args: EvalArgs) -> Result<()> {
             docs.into_iter().map(byline::output::Record::from_document).collect()
         }
     };
-    let report = eval::evaluate(&gold, &pred)?;
+    // Gazetteer coverage of the gold ids needs a gazetteer: the link stage's, or --gazetteer.
+    let loaded = match (&stages, &args.link.gazetteer) {
+        (Some(Stages { linker: Some(_), .. }), _) => None,
+        (_, Some(_)) => Some(load_gazetteer(&args.link)?),
+        _ => None,
+    };
+    let gazetteer = stages.as_ref().and_then(|s| s.linker.as_ref()).map(Linker::gazetteer).or(loaded.as_ref());
+    let known_ids = gazetteer.map(Gazetteer::ids);
+    let report = eval::evaluate_with_ids(&gold, &pred, known_ids.as_ref())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

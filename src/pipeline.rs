@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::document::Document;
 use crate::ingest::{self, Source};
+use crate::link::Linker;
 use crate::ner::Ner;
 use crate::output;
 use crate::segment;
@@ -26,6 +27,7 @@ use crate::segment;
 /// The annotating stages, each optional.
 pub struct Stages {
     pub ner: Option<Ner>,
+    pub linker: Option<Linker>,
 }
 
 impl Stages {
@@ -34,6 +36,10 @@ impl Stages {
         docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
         if let Some(ner) = &self.ner {
             ner.annotate(docs);
+        }
+        // Linking runs last: it reads the entities and fills the quote speakers' ids.
+        if let Some(linker) = &self.linker {
+            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));
         }
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::document::CharSpan;
+use crate::document::{CharSpan, Document, Entity};
 use crate::ner::tags;
 use crate::output::Record;
 
@@ -94,7 +94,61 @@ fn json_doc(v: Value) -> Result<GoldDoc> {
             .collect();
         return Ok(GoldDoc { id: rec.id, text: rec.text, entities: Some(entities), quotes: Some(quotes), has_links });
     }
-    bail!("unrecognised gold record: expected the byline output schema (with \"entities\")")
+    if v.get("ner").is_some() && v.get("labels").is_some() {
+        return aida_doc(&v);
+    }
+    bail!("unrecognised gold record: expected the byline output schema (with \"entities\") or AIDA-CoNLL JSONL (with \"ner\" and \"labels\")")
+}
+
+/// An AIDA-CoNLL record: `text`, `ner` mentions (`span` in chars, `type`) and `labels` that give
+/// some of them a Wikidata id (`entity_id`, `<NIL>` where the mention has none).
+fn aida_doc(v: &Value) -> Result<GoldDoc> {
+    let span = |x: &Value| -> Option<CharSpan> {
+        let s = x.get("span")?.as_array()?;
+        Some(CharSpan::new(s.first()?.as_u64()? as usize, s.get(1)?.as_u64()? as usize))
+    };
+    let ids: std::collections::HashMap<CharSpan, &str> = v["labels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| Some((span(l)?, l.get("entity_id")?.as_str()?)))
+        .filter(|(_, id)| *id != "<NIL>")
+        .collect();
+    let entities = v["ner"]
+        .as_array()
+        .context("\"ner\" is not a list")?
+        .iter()
+        .map(|m| {
+            let span = span(m).context("a mention without a [start, end] span")?;
+            let label = m.get("type").and_then(Value::as_str).context("a mention without a type")?.to_string();
+            Ok(GoldEntity { span, label, kb_id: ids.get(&span).map(|id| id.to_string()) })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let id = match &v["id"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let text = v.get("text").and_then(Value::as_str).context("no \"text\"")?.to_string();
+    Ok(GoldDoc { id, text, entities: Some(entities), quotes: None, has_links: true })
+}
+
+/// Puts the gold entity mentions (spans and labels, no links) into a document, so that later
+/// stages run on oracle mentions.
+pub fn copy_entities(gold: &GoldDoc, doc: &mut Document) {
+    doc.entities = gold
+        .entities
+        .iter()
+        .flatten()
+        .map(|g| Entity {
+            start: g.span.start,
+            end: g.span.end,
+            text: doc.slice(g.span).to_string(),
+            label: g.label.clone(),
+            score: 1.0,
+            link: None,
+        })
+        .collect();
+    doc.entities.sort_by_key(|e| (e.start, e.end));
 }
 
 /// CoNLL-2003 columns: the token first, the IOB tag last; `-DOCSTART-` lines separate documents.
@@ -172,6 +226,21 @@ pub fn conll_sentences(reader: impl BufRead) -> Result<Vec<(usize, Vec<String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aida_records_give_mentions_and_ids() {
+        let line = r#"{"id": 7, "text": "Moscow and Kiev met", "ner": [{"span": [0, 6], "type": "LOC"}, {"span": [11, 15], "type": "LOC"}], "labels": [{"span": [0, 6], "entity_id": "Q649"}, {"span": [11, 15], "entity_id": "<NIL>"}]}"#;
+        let doc = json_doc(serde_json::from_str(line).unwrap()).unwrap();
+        assert_eq!(doc.id, "7");
+        assert!(doc.has_links);
+        let ents = doc.entities.as_ref().unwrap();
+        assert_eq!(ents[0].kb_id.as_deref(), Some("Q649"));
+        assert_eq!(ents[1].kb_id, None);
+        let mut d = Document::new("7", doc.text.clone());
+        copy_entities(&doc, &mut d);
+        assert_eq!(d.entities[1].text, "Kiev");
+        assert!(d.check_offsets().is_ok());
+    }
 
     #[test]
     fn conll_documents_join_tokens_with_spaces() {

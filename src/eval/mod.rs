@@ -6,9 +6,10 @@
 
 pub mod entities;
 pub mod gold;
+pub mod linking;
 pub mod metrics;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::output::Record;
 use entities::{EntityCounter, EntityReport};
 use gold::GoldDoc;
+use linking::{LinkCounter, LinkReport};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -27,6 +29,8 @@ pub struct Report {
     pub prediction_errors: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entities: Option<EntityReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linking: Option<LinkReport>,
 }
 
 impl std::fmt::Display for Report {
@@ -39,15 +43,25 @@ impl std::fmt::Display for Report {
         if let Some(e) = &self.entities {
             write!(f, "{e}")?;
         }
+        if let Some(l) = &self.linking {
+            write!(f, "{l}")?;
+        }
         Ok(())
     }
 }
 
 /// Scores `pred` against `gold`. Documents are paired by id.
 pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
+    evaluate_with_ids(gold, pred, None)
+}
+
+/// [`evaluate`], with the gazetteer's ids so that linking figures include coverage.
+pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&HashSet<&str>>) -> Result<Report> {
     let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
     let empty = Vec::new();
-    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None };
+    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, linking: None };
+    let mut links = LinkCounter::default();
+    let mut any_links = false;
     let mut ents = EntityCounter::default();
     let mut any_entities = false;
     for g in gold {
@@ -65,6 +79,10 @@ pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
         if let Some(gold_entities) = &g.entities {
             any_entities = true;
             ents.add(gold_entities, pred_entities);
+            if g.has_links {
+                any_links = true;
+                links.add(gold_entities, pred_entities, known_ids);
+            }
         }
     }
     if report.documents == report.missing_predictions && !gold.is_empty() {
@@ -72,6 +90,9 @@ pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
     }
     if any_entities {
         report.entities = Some(ents.report());
+    }
+    if any_links {
+        report.linking = Some(links.report(known_ids));
     }
     Ok(report)
 }

@@ -1,0 +1,301 @@
+//! Source readers, one per file family, and the order and cross-checks that join them.
+//!
+//! `byline gazetteer build SOURCES…` takes files or folders; each file is recognised by its
+//! name ([`Family::of`]) and read by its family's reader. Any other `.tsv` or `.jsonl` whose
+//! header (or first record) has `id`, `name` and `type` is read as user entries ([`user`]).
+//! Readers run in dependency order: countries first (other families point at them), then
+//! subdivisions, cities, people and organisations; every reader adds [`Entry`]s to one
+//! [`GazetteerBuilder`], which merges entries that share an id.
+//!
+//! Id policy: the Wikidata QID a source gives, where the source is curated (countries,
+//! subdivisions, office holders, parties, organisations, US places and newspapers). City QIDs
+//! in the GeoNames table were joined by name and coordinates and are checked
+//! ([`places::choose_city_id`]); a doubtful one falls back to `geonames:ID`. Companies have no
+//! QID and use `isin:` ids. Archigos leaders get a QID only through an exact Wikipedia-title
+//! match and are skipped otherwise.
+
+pub mod organisations;
+pub mod people;
+pub mod places;
+pub mod user;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use super::{Gazetteer, GazetteerBuilder};
+
+/// The file families the build recognises, in the order they are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Countries,
+    CountryLabels,
+    CountryVariants,
+    IsoCountries,
+    Subdivisions,
+    UsStates,
+    Cities,
+    UsCities,
+    TitleMap,
+    Officeholders,
+    WorldLeaders,
+    InternationalPosts,
+    ForeignMinisters,
+    UsLegislators,
+    Archigos,
+    InternationalOrgs,
+    Parties,
+    PartyNames,
+    NewsAgencies,
+    Newspapers,
+    Companies,
+    User,
+}
+
+impl Family {
+    /// The family of a source file, from its name; `None` for files the build does not use.
+    pub fn of(path: &Path) -> Option<Family> {
+        let name = path.file_name()?.to_str()?;
+        let family = match name {
+            "countries_dr5hn.jsonl" => Family::Countries,
+            "country_aliases_wikidata_2017.csv" => Family::CountryLabels,
+            "countrynames_variants.yaml" => Family::CountryVariants,
+            "pycountry_iso3166-1.json" => Family::IsoCountries,
+            "states_dr5hn.csv" => Family::Subdivisions,
+            "wikidata-us-states.tsv" => Family::UsStates,
+            "cities15000_geonames.tsv" => Family::Cities,
+            "wikidata-us-cities.tsv" => Family::UsCities,
+            "enwiki_title_qid_from_gazetteer2.tsv" | "enwiki_title_qid.tsv" | "persons_bio.tsv" => Family::TitleMap,
+            n if n.starts_with("officeholders_2000on") && n.ends_with(".tsv") => Family::Officeholders,
+            "heads_of_state_gov_wikidata.csv" => Family::WorldLeaders,
+            "html_holders21.csv" => Family::InternationalPosts,
+            "sources_foreign_wikidata.csv" => Family::ForeignMinisters,
+            "us_legislators_current.jsonl" => Family::UsLegislators,
+            "archigos41_leaders.tsv" => Family::Archigos,
+            "intl_orgs_supraverden.jsonl" => Family::InternationalOrgs,
+            "partyfacts_wikidata.csv" => Family::Parties,
+            "partyfacts_core_parties.csv" => Family::PartyNames,
+            "news_agencies_impresso.tsv" => Family::NewsAgencies,
+            "wikipedia-us-newspapers.tsv" => Family::Newspapers,
+            "index_constituents.tsv" => Family::Companies,
+            _ if user::looks_like_user_file(path) => Family::User,
+            _ => return None,
+        };
+        Some(family)
+    }
+}
+
+/// Lookups that later families need from earlier ones.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// ISO 3166-1 alpha-2 and alpha-3 codes, and normalised English names, → country QID.
+    pub country_by_code: HashMap<String, String>,
+    pub country_by_name: HashMap<String, String>,
+    /// Country QID → its capital's name as the countries file gives it.
+    pub capitals: HashMap<String, String>,
+    /// Subdivisions by (country alpha-2, code): ISO 3166-2 suffix and FIPS code → QID.
+    pub subdivision_by_code: HashMap<(String, String), String>,
+    /// City-type subdivisions by (country alpha-2, normalised name).
+    pub city_subdivisions: HashMap<(String, String), Vec<places::CitySubdivision>>,
+    /// US state postal abbreviation → QID.
+    pub us_states: HashMap<String, String>,
+    /// English Wikipedia title → QID, from the tables that pair them.
+    pub title_qid: HashMap<String, String>,
+    /// Party Facts id → QID, so the core-parties names can join the Wikidata table.
+    pub party_qid: HashMap<String, String>,
+}
+
+/// What a build did, for the log and the card.
+#[derive(Debug, Default)]
+pub struct BuildLog {
+    pub files: Vec<(PathBuf, Family)>,
+    pub skipped: Vec<PathBuf>,
+    /// Free-form counters ("city QIDs replaced by a subdivision's", ...).
+    pub notes: BTreeMap<String, usize>,
+}
+
+impl BuildLog {
+    pub fn note(&mut self, what: &str, n: usize) {
+        *self.notes.entry(what.to_string()).or_default() += n;
+    }
+}
+
+/// Builds a gazetteer from source files and folders.
+pub fn build(sources: &[PathBuf]) -> Result<(Gazetteer, BuildLog)> {
+    let mut log = BuildLog::default();
+    let mut files = Vec::new();
+    for s in sources {
+        collect(s, &mut files, &mut log)?;
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let mut shared = Shared::default();
+    let mut gaz = GazetteerBuilder::default();
+    for (path, family) in &files {
+        read_family(*family, path, &mut shared, &mut gaz, &mut log).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    log.files = files;
+    Ok((gaz.finish(), log))
+}
+
+fn collect(path: &Path, files: &mut Vec<(PathBuf, Family)>, log: &mut BuildLog) -> Result<()> {
+    if path.is_dir() {
+        let mut children: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        children.sort();
+        for c in children {
+            collect(&c, files, log)?;
+        }
+    } else if !path.exists() {
+        anyhow::bail!("source {} does not exist", path.display());
+    } else {
+        match Family::of(path) {
+            Some(f) => files.push((path.to_path_buf(), f)),
+            None => log.skipped.push(path.to_path_buf()),
+        }
+    }
+    Ok(())
+}
+
+fn read_family(family: Family, path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    match family {
+        Family::Countries => places::countries(path, shared, gaz),
+        Family::CountryLabels => places::country_labels(path, shared, gaz),
+        Family::CountryVariants => places::country_variants(path, shared, gaz),
+        Family::IsoCountries => places::iso_countries(path, shared, gaz),
+        Family::Subdivisions => places::subdivisions(path, shared, gaz),
+        Family::UsStates => places::us_states(path, shared, gaz),
+        Family::Cities => places::cities(path, shared, gaz, log),
+        Family::UsCities => places::us_cities(path, shared, gaz, log),
+        Family::TitleMap => people::title_map(path, shared),
+        Family::Officeholders => people::officeholders(path, gaz),
+        Family::WorldLeaders => people::world_leaders(path, gaz),
+        Family::InternationalPosts => people::international_posts(path, gaz),
+        Family::ForeignMinisters => people::foreign_ministers(path, gaz),
+        Family::UsLegislators => people::us_legislators(path, shared, gaz),
+        Family::Archigos => people::archigos(path, shared, gaz, log),
+        Family::InternationalOrgs => organisations::international(path, gaz),
+        Family::Parties => organisations::parties(path, shared, gaz),
+        Family::PartyNames => organisations::party_names(path, shared, gaz),
+        Family::NewsAgencies => organisations::news_agencies(path, gaz),
+        Family::Newspapers => organisations::newspapers(path, shared, gaz),
+        Family::Companies => organisations::companies(path, shared, gaz),
+        Family::User => user::read(path, gaz),
+    }
+}
+
+/// Rows of a CSV or TSV file with a header, as maps from column name to value.
+pub fn table(path: &Path) -> Result<Vec<HashMap<String, String>>> {
+    let tsv = path.extension().is_some_and(|e| e == "tsv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(if tsv { b'\t' } else { b',' })
+        .quoting(!tsv)
+        .flexible(true)
+        .from_reader(BufReader::new(File::open(path)?));
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r?;
+            Ok(header.iter().cloned().zip(r.iter().map(|v| v.trim().to_string())).collect())
+        })
+        .collect()
+}
+
+/// Records of a JSONL file.
+pub fn jsonl(path: &Path) -> Result<Vec<Value>> {
+    let text = std::fs::read_to_string(path)?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(n, l)| serde_json::from_str(l).with_context(|| format!("line {}", n + 1)))
+        .collect()
+}
+
+/// A row's value for `col`, or "" when absent.
+pub fn col<'a>(row: &'a HashMap<String, String>, col: &str) -> &'a str {
+    row.get(col).map(String::as_str).unwrap_or("")
+}
+
+/// A JSON field as a string, or "" when absent or not a string.
+pub fn field<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Whether a text is written in the Latin script (with digits, spaces and punctuation), so
+/// that it can name something in English-language news.
+pub fn is_latin(text: &str) -> bool {
+    text.chars().all(|c| !c.is_alphabetic() || (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::gazetteer::{Kind, Via};
+
+    #[test]
+    fn builds_user_entries_and_round_trips_the_artefact() {
+        let dir = tempfile::tempdir().unwrap();
+        let tsv = dir.path().join("my-places.tsv");
+        std::fs::write(
+            &tsv,
+            "id\tname\ttype\taliases\tprior\tcontext\n\
+             Q1\tFreedonia\tcountry\tRepublic of Freedonia|FRD\t0.9\t\n\
+             acme:7\tSylvania City\tcity\tSylvania\t\tQ1\n",
+        )
+        .unwrap();
+        let jsonl = dir.path().join("people.jsonl");
+        std::fs::write(
+            &jsonl,
+            r#"{"id": "Q2", "name": "Rufus T. Firefly", "type": "person", "aliases": ["Firefly"], "demonyms": [], "context": ["Q1"], "start": "1933-01-01"}
+{"id": "Q1", "name": "Freedonia", "type": "country", "demonyms": ["Freedonian"]}
+"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a source").unwrap();
+        let (gaz, log) = build(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(log.files.len(), 2);
+        assert_eq!(log.skipped.len(), 1);
+        let out = dir.path().join("out");
+        gaz.save(&out).unwrap();
+        let loaded = Gazetteer::load(&out).unwrap();
+        assert_eq!(loaded.entries(), gaz.entries());
+        let freedonia = loaded.lookup("freedonia");
+        assert_eq!(freedonia.len(), 1);
+        let e = loaded.entry(freedonia[0].0);
+        assert_eq!((e.id.as_str(), e.kind, e.prior), ("Q1", Kind::Country, 0.9));
+        assert_eq!(loaded.lookup("frd")[0].1, Via::Acronym);
+        assert_eq!(loaded.lookup("freedonian")[0].1, Via::Demonym, "the JSONL record merged into the TSV one");
+        let firefly = loaded.entry(loaded.lookup("firefly")[0].0);
+        assert_eq!((firefly.context.as_slice(), firefly.terms.len()), (&["Q1".to_string()][..], 1));
+        assert_eq!(loaded.entry(loaded.lookup("sylvania")[0].0).id, "acme:7");
+    }
+
+    #[test]
+    fn a_user_entry_with_an_unknown_type_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.tsv"), "id\tname\ttype\nQ1\tX\tplanet\n").unwrap();
+        let err = build(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown type"), "{err:#}");
+    }
+
+    #[test]
+    fn city_ids_fall_back_when_the_joined_qid_is_doubtful() {
+        use places::{choose_city_id, CityId};
+        // A sound QID is kept, even where a subdivision shares the name (City of London).
+        assert_eq!(choose_city_id("2643743", "Q84", true, Some("Q23311"), false), ("Q84".into(), CityId::Table));
+        // A capital with an implausibly recent QID takes its city subdivision's (Yerevan).
+        assert_eq!(choose_city_id("616052", "Q2222448", true, Some("Q1953"), false), ("Q1953".into(), CityId::Subdivision));
+        // ... or the GeoNames id when there is none.
+        assert_eq!(choose_city_id("703448", "Q517568", true, None, false), ("geonames:703448".into(), CityId::GeoNames));
+        // A QID a more populous row also has is not this city's.
+        assert_eq!(choose_city_id("611694", "Q2474275", false, None, true), ("geonames:611694".into(), CityId::GeoNames));
+        assert_eq!(choose_city_id("524901", "", true, Some("Q649"), false), ("Q649".into(), CityId::Subdivision));
+        assert_eq!(choose_city_id("1", "", false, None, false), ("geonames:1".into(), CityId::Missing));
+    }
+}

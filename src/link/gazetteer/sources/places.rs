@@ -1,0 +1,385 @@
+//! Countries, first-level subdivisions and cities.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::{col, field, is_latin, jsonl, table, BuildLog, Shared};
+use crate::link::gazetteer::{Entry, GazetteerBuilder, Kind, Via};
+use crate::link::normalize::{is_acronym, normalize};
+
+/// A city-type subdivision ([`is_city_kind`]), which the city cross-check looks for.
+#[derive(Debug, Clone)]
+pub struct CitySubdivision {
+    pub qid: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Prior of a place from its population: 15k → ~0.2, 1M → ~0.5, 10M → ~0.7.
+fn population_prior(population: f64) -> f32 {
+    let scaled = ((population.max(1.0).log10() - 4.0) / 3.5).clamp(0.0, 1.0);
+    (0.2 + 0.6 * scaled) as f32
+}
+
+/// dr5hn countries: every one has a QID; name, native name, translations, demonym, capital.
+pub fn countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    for c in jsonl(path)? {
+        let qid = field(&c, "qid");
+        if qid.is_empty() {
+            continue;
+        }
+        let population = c.get("population").and_then(Value::as_f64).unwrap_or(0.0);
+        // Countries outrank any city or region of the same name.
+        let prior = 0.85 + 0.15 * ((population.max(1.0).log10() / 9.0).min(1.0) as f32);
+        let mut e = Entry::new(qid, field(&c, "name"), Kind::Country, prior);
+        e.add_alias(field(&c, "iso3"), Via::Acronym);
+        let native = field(&c, "native");
+        if is_latin(native) {
+            e.add_alias(native, Via::Variant);
+        }
+        if let Some(tr) = c.get("translations").and_then(Value::as_object) {
+            for t in tr.values().filter_map(Value::as_str).filter(|t| is_latin(t)) {
+                e.add_alias(t, Via::Variant);
+            }
+        }
+        for demonym in field(&c, "nationality").split([',', '/']).flat_map(|d| d.split(" or ")).map(str::trim).filter(|d| !d.is_empty()) {
+            e.add_alias(demonym, Via::Demonym);
+            e.add_alias(&format!("{demonym}s"), Via::Demonym);
+        }
+        for code in ["iso2", "iso3"] {
+            shared.country_by_code.insert(field(&c, code).to_string(), qid.to_string());
+        }
+        shared.country_by_name.insert(normalize(field(&c, "name")), qid.to_string());
+        if !field(&c, "capital").is_empty() {
+            shared.capitals.insert(qid.to_string(), field(&c, "capital").to_string());
+        }
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// Wikidata labels and aliases of countries (2017), English rows only (`en`, `en-gb`, ...:
+/// `Britain` is British English): the other languages are many and add more false matches
+/// than names seen in English news. Two-letter aliases are codes (`it`, `in`), not names.
+pub fn country_labels(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    for row in table(path)? {
+        let language = col(&row, "language");
+        if !(language == "en" || language.starts_with("en-")) || col(&row, "label").chars().filter(|c| c.is_alphabetic()).count() < 3 {
+            continue;
+        }
+        if let Some(e) = shared.country_by_code.get(col(&row, "iso2c")).and_then(|q| gaz.get_mut(q)) {
+            e.add_alias(col(&row, "label"), Via::Alias);
+        }
+    }
+    Ok(())
+}
+
+/// countrynames: a YAML map from ISO alpha-2 to name variants. Only abbreviations (`U.K.`,
+/// `UAE`) and words shaped like demonyms (`Serb`, `Tajik`, `Bosnian`; linked from MISC
+/// mentions only) are kept: the list also maps regions, cities and teams to countries
+/// (`Chechnya`, `Cardiff`, `MISSOURI`), which would link them to the wrong thing.
+pub fn country_variants(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(code) = line.strip_suffix(':').filter(|l| !l.starts_with(' ')) {
+            current = shared.country_by_code.get(code.trim()).cloned();
+        } else if let (Some(qid), Some(variant)) = (&current, line.trim_start().strip_prefix("- ")) {
+            let variant = variant.trim().trim_matches(['"', '\'']);
+            // Abbreviations only: the list also holds place names in capitals (`MISSOURI`).
+            let via = if is_acronym(variant) && (variant.len() <= 4 || variant.contains('.')) {
+                Via::Acronym
+            } else if looks_like_demonym(variant) {
+                Via::Demonym
+            } else {
+                continue;
+            };
+            if let Some(e) = gaz.get_mut(qid) {
+                e.add_alias(variant, via);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One or two capitalised Latin words ending the way English demonyms end.
+fn looks_like_demonym(word: &str) -> bool {
+    const ENDINGS: [&str; 10] = ["an", "ese", "ish", "ch", "i", "ic", "k", "b", "ss", "ton"];
+    let words: Vec<&str> = word.split(' ').collect();
+    words.len() <= 2
+        && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && w.chars().skip(1).all(|c| c.is_ascii_lowercase()) && w.len() > 2)
+        && ENDINGS.iter().any(|e| word.ends_with(e))
+}
+
+/// pycountry ISO 3166-1: official and common names (`Iran`, `Islamic Republic of Iran`).
+pub fn iso_countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    let v: Value = serde_json::from_reader(std::io::BufReader::new(std::fs::File::open(path)?))?;
+    for c in v.get("3166-1").and_then(Value::as_array).into_iter().flatten() {
+        let Some(e) = shared.country_by_code.get(field(c, "alpha_2")).and_then(|q| gaz.get_mut(q)) else { continue };
+        for key in ["name", "official_name", "common_name"] {
+            let name = field(c, key);
+            // "Bolivia, Plurinational State of" is a sorting form, not something written in news.
+            if !name.is_empty() && !name.contains(',') {
+                e.add_alias(name, Via::Alias);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// dr5hn first-level subdivisions with their QIDs (5,222 of 5,308).
+pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    for row in table(path)? {
+        let qid = col(&row, "wikiDataId");
+        let iso2 = col(&row, "country_code");
+        let Some(country) = shared.country_by_code.get(iso2).cloned() else { continue };
+        if qid.is_empty() {
+            continue;
+        }
+        let name = col(&row, "name");
+        let kind_name = col(&row, "type");
+        // Regions rank below cities of their size: news names cities far more often.
+        let population: f64 = col(&row, "population").parse().unwrap_or(0.0);
+        let prior = if population > 0.0 { 0.3 + 0.5 * (population_prior(population) - 0.2) } else { 0.45 };
+        let mut e = Entry::new(qid, name, Kind::Region, prior);
+        e.add_context(&country);
+        let native = col(&row, "native");
+        if is_latin(native) {
+            e.add_alias(native, Via::Variant);
+        }
+        for code in [col(&row, "iso2"), col(&row, "fips_code")] {
+            if !code.is_empty() {
+                shared.subdivision_by_code.insert((iso2.to_string(), code.to_string()), qid.to_string());
+            }
+        }
+        if is_city_kind(kind_name) {
+            let key = normalize(name);
+            let city = CitySubdivision {
+                qid: qid.to_string(),
+                lat: col(&row, "latitude").parse().unwrap_or(f64::NAN),
+                lon: col(&row, "longitude").parse().unwrap_or(f64::NAN),
+            };
+            // "Minsk City" names the city Minsk.
+            if let Some(base) = key.strip_suffix(" city") {
+                shared.city_subdivisions.entry((iso2.to_string(), base.to_string())).or_default().push(city.clone());
+            }
+            shared.city_subdivisions.entry((iso2.to_string(), key)).or_default().push(city);
+        }
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// Subdivision types that are a city governed as a first-level unit, and so usually the same
+/// Wikidata item as the city (Moscow's `autonomous city`, Beijing's `municipality`, Berlin's
+/// `land`, Paris's `metropolitan collectivity with special status`). Italy's and Korea's
+/// `metropolitan city` and `rural` or `district municipality` are separate items.
+fn is_city_kind(kind: &str) -> bool {
+    let separate = ["metropolitan city", "rural", "district"];
+    let same = ["city", "capital", "municipality", "metropolitan collectivity", "metropolitan administration", "federal territory"];
+    kind == "land" || (same.iter().any(|k| kind.contains(k)) && !separate.iter().any(|k| kind.contains(k)))
+}
+
+/// US states with AP-style abbreviations (`Ala.`, `Calif.`).
+pub fn us_states(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    let us = shared.country_by_code.get("US").cloned().unwrap_or_default();
+    for row in table(path)? {
+        let qid = col(&row, "qid");
+        if qid.is_empty() {
+            continue;
+        }
+        let mut e = Entry::new(qid, col(&row, "state"), Kind::Region, 0.45);
+        e.add_alias(col(&row, "AP"), Via::Alias);
+        e.add_context(&us);
+        shared.us_states.insert(col(&row, "abbr").to_string(), qid.to_string());
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// How a city's id was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CityId {
+    /// The QID of the table, with no conflict.
+    Table,
+    /// A capital confirmed by a subdivision that is the same city (Moscow, Berlin, Yerevan).
+    Subdivision,
+    /// The table's QID was doubtful: GeoNames id instead.
+    GeoNames,
+    /// No QID in the table.
+    Missing,
+}
+
+/// Capitals are among Wikidata's oldest items; a capital whose joined QID is above this was
+/// given a district's or namesake's item (Yerevan Q2222448, Kyiv Q517568, Lisbon Q33690701).
+const CAPITAL_QID_PLAUSIBLE_BELOW: u64 = 100_000;
+
+/// The id of a GeoNames city. The table's QID came from a name-and-coordinates join; it is
+/// doubtful when a more populous row has it too, when a country or a differently named
+/// subdivision holds it, or
+/// for a capital when it is implausibly recent ([`CAPITAL_QID_PLAUSIBLE_BELOW`]). A missing or
+/// doubtful QID is replaced by that of a same-named city-type subdivision of the country
+/// nearby (city-states and capital districts: Moscow, Yerevan, Minsk are one Wikidata item
+/// with their subdivision), and failing that by `geonames:ID`. The table's QID goes first when
+/// sound, because subdivisions can share a city's name without being it (the City of London).
+pub fn choose_city_id(
+    geonameid: &str,
+    table_qid: &str,
+    is_capital: bool,
+    city_subdivision: Option<&str>,
+    qid_is_shared: bool,
+) -> (String, CityId) {
+    let doubtful = qid_is_shared || (is_capital && !plausible_capital_qid(table_qid));
+    match (table_qid.is_empty(), city_subdivision) {
+        (false, _) if !doubtful => (table_qid.to_string(), CityId::Table),
+        (_, Some(q)) => (q.to_string(), CityId::Subdivision),
+        (true, None) => (format!("geonames:{geonameid}"), CityId::Missing),
+        (false, None) => (format!("geonames:{geonameid}"), CityId::GeoNames),
+    }
+}
+
+fn plausible_capital_qid(qid: &str) -> bool {
+    qid.strip_prefix('Q').and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| n < CAPITAL_QID_PLAUSIBLE_BELOW)
+}
+
+/// GeoNames cities of 15,000 people or more.
+pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    let rows = table(path)?;
+    // Where rows share a QID, the join matched one item to several places: only the most
+    // populous keeps it.
+    let mut qid_owner: HashMap<&str, (usize, f64)> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let pop: f64 = col(r, "population").parse().unwrap_or(0.0);
+        let slot = qid_owner.entry(col(r, "wikidata")).or_insert((i, pop));
+        if pop > slot.1 {
+            *slot = (i, pop);
+        }
+    }
+    let capital_rows = capital_rows(&rows, shared);
+    for (i, row) in rows.iter().enumerate() {
+        let iso2 = col(row, "country");
+        let Some(country) = shared.country_by_code.get(iso2).cloned() else { continue };
+        let name = col(row, "name");
+        let table_qid = col(row, "wikidata");
+        let is_capital = capital_rows.contains(&i);
+        let lat: f64 = col(row, "lat").parse().unwrap_or(f64::NAN);
+        let lon: f64 = col(row, "lon").parse().unwrap_or(f64::NAN);
+        let city_subdivision = same_city_subdivision(shared, iso2, &normalize(name), lat, lon);
+        // A subdivision of the same name holding the QID confirms it (Tokyo, Vienna); any other
+        // holder contradicts it.
+        let held_by_other = gaz.get(table_qid).is_some_and(|e| e.kind != Kind::City && !(e.kind == Kind::Region && normalize(&e.name) == normalize(name)));
+        let shared_qid = qid_owner.get(table_qid).is_some_and(|&(owner, _)| owner != i) || held_by_other;
+        let (id, how) = choose_city_id(col(row, "geonameid"), table_qid, is_capital, city_subdivision.as_deref(), shared_qid);
+        log.note(
+            match how {
+                CityId::Table => "cities: table QID kept",
+                CityId::Subdivision => "cities: QID taken from the same city's subdivision",
+                CityId::GeoNames => "cities: doubtful table QID replaced by geonames id",
+                CityId::Missing => "cities: no QID, geonames id",
+            },
+            1,
+        );
+        let population: f64 = col(row, "population").parse().unwrap_or(0.0);
+        let prior = population_prior(population) + if is_capital { 0.15 } else { 0.0 };
+        let mut e = Entry::new(id, name, Kind::City, prior);
+        e.add_context(&country);
+        if let Some(region) = shared.subdivision_by_code.get(&(iso2.to_string(), col(row, "admin1").to_string())) {
+            e.add_context(region);
+        }
+        // `New York City` is mostly written `New York`.
+        if let Some(stem) = name.strip_suffix(" City") {
+            e.add_alias(stem, Via::Alias);
+        }
+        for alt in col(row, "latin_alternate_names").split('|').filter(|a| useful_variant(a)) {
+            e.add_alias(alt, Via::Variant);
+        }
+        // The subdivision's entry (Moscow the federal city) and the city become one.
+        if how != CityId::GeoNames && how != CityId::Missing {
+            if let Some(sub) = gaz.get_mut(&e.id) {
+                sub.kind = Kind::City;
+            }
+        }
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// GeoNames alternate names include codes and lower-case transliterations (`SHA`, `bkyn`); a
+/// variant is kept when it is written like a proper name.
+fn useful_variant(alt: &str) -> bool {
+    let letters = alt.chars().filter(|c| c.is_alphabetic()).count();
+    alt.chars().next().is_some_and(char::is_uppercase)
+        && letters >= 4
+        && !alt.chars().any(|c| c.is_ascii_digit())
+        && !alt.chars().all(|c| !c.is_lowercase())
+}
+
+/// Row numbers of the capitals: per country, the most populous city named as its capital.
+fn capital_rows(rows: &[HashMap<String, String>], shared: &Shared) -> std::collections::HashSet<usize> {
+    let mut best: HashMap<&str, (usize, f64)> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let Some(qid) = shared.country_by_code.get(col(r, "country")) else { continue };
+        let Some(capital) = shared.capitals.get(qid) else { continue };
+        let key = normalize(capital);
+        let names_it = normalize(col(r, "name")) == key
+            || col(r, "latin_alternate_names").split('|').any(|a| normalize(a) == key);
+        if !names_it {
+            continue;
+        }
+        let pop: f64 = col(r, "population").parse().unwrap_or(0.0);
+        let slot = best.entry(qid.as_str()).or_insert((i, pop));
+        if pop > slot.1 {
+            *slot = (i, pop);
+        }
+    }
+    best.values().map(|&(i, _)| i).collect()
+}
+
+/// A city-type subdivision of the country with the city's name within half a degree.
+fn same_city_subdivision(shared: &Shared, iso2: &str, key: &str, lat: f64, lon: f64) -> Option<String> {
+    shared
+        .city_subdivisions
+        .get(&(iso2.to_string(), key.to_string()))?
+        .iter()
+        .find(|s| (s.lat - lat).abs() < 0.5 && (s.lon - lon).abs() < 0.5)
+        .map(|s| s.qid.clone())
+}
+
+/// US cities and towns with QIDs (name + state). Where GeoNames gave the same place another id,
+/// this curated QID wins, and the GeoNames entry's aliases move to it.
+pub fn us_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    let us = shared.country_by_code.get("US").cloned().unwrap_or_default();
+    // GeoNames US cities by (name, state QID) → their entry id.
+    let mut geonames_us: HashMap<(String, String), String> = HashMap::new();
+    for e in gaz.entries().filter(|e| e.kind == Kind::City && e.context.first() == Some(&us)) {
+        if let Some(state) = e.context.get(1) {
+            geonames_us.insert((normalize(&e.name), state.clone()), e.id.clone());
+        }
+    }
+    for row in table(path)? {
+        let qid = col(&row, "WD-QID");
+        let Some(state) = shared.us_states.get(col(&row, "state")).cloned() else { continue };
+        if qid.is_empty() {
+            continue;
+        }
+        let name = col(&row, "placeLabel");
+        let mut e = Entry::new(qid, name, Kind::City, 0.15);
+        e.add_context(&us);
+        e.add_context(&state);
+        if let Some(old) = geonames_us.get(&(normalize(name), state.clone())) {
+            if old != qid {
+                if let Some(g) = gaz.get(old).cloned() {
+                    e.prior = g.prior;
+                    e.aliases.extend(g.aliases);
+                    gaz.remove(old);
+                    log.note("cities: US id replaced by the US-cities table's QID", 1);
+                }
+            }
+        }
+        gaz.add(e);
+    }
+    Ok(())
+}

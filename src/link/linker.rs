@@ -1,0 +1,579 @@
+//! The linker: candidates from normalised aliases, features, one score, a threshold.
+//!
+//! For each document, mentions are grouped by what they name, so that one name gets one id
+//! within an article: a partial person name (`Putin`) joins the group of the fuller name in
+//! the same article (`Vladimir Putin`), and an acronym the article defines (`Collective
+//! Security Treaty Organization (CSTO)`) is looked up by its expansion. Each group is scored in
+//! two passes: the first finds confident links without context; the second adds the context
+//! those links give (a city in a country the article names, a region one of its cities is in,
+//! an office holder of a country the article names) and decides. A group whose best score is
+//! below the threshold stays unlinked.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::gazetteer::{parse_date, Entry, Gazetteer, Kind, Via};
+use super::normalize::{is_acronym, mention_key, normalize};
+use crate::document::{Document, Link};
+
+/// Default score below which a mention stays unlinked; chosen on AIDA-CoNLL dev for precision
+/// ≥ 0.92 (docs/linking.md).
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
+
+/// Feature weights of the score (docs/linking.md explains each).
+const W_MATCH: f32 = 0.35;
+const W_PRIOR: f32 = 0.45;
+const W_CONTEXT: f32 = 0.3;
+const W_DATE: f32 = 0.1;
+const W_MARGIN: f32 = 0.2;
+const W_DATELINE: f32 = 0.15;
+/// Taken off a person no other entity or date supports: full names are shared by many people,
+/// and an office holder is meant when their country appears or their term covers the date.
+const UNCORROBORATED_PERSON: f32 = 0.15;
+
+pub struct Linker {
+    gazetteer: Gazetteer,
+    pub threshold: f32,
+    /// Whether links carry every candidate with its features (`--explain`).
+    pub explain: bool,
+}
+
+/// A candidate entry for a group of mentions, with its features.
+#[derive(Debug, Clone)]
+struct Candidate {
+    entry: u32,
+    kind: Kind,
+    via: Via,
+    /// How well the surface names the entry (by the kind of alias), in [0, 1].
+    matched: f32,
+    /// Agreement of the entry's kind with the NER label, in (0, 1].
+    type_fit: f32,
+    prior: f32,
+    /// Support from other entities of the article, in [0, 1].
+    context: f32,
+    /// +1 when a term of office covers the article's date, −1 when none does, 0 when unknown.
+    date: f32,
+    /// 1 for a city named in capitals, as datelines do (`NEW YORK 1996-08-30`, `BALYKCHY,
+    /// Kyrgyzstan:`): datelines name cities, not the states or regions that share the name.
+    dateline: f32,
+    score: f32,
+}
+
+/// Mentions that name the same thing in one article.
+#[derive(Debug)]
+struct Group {
+    /// Normalised key looked up in the gazetteer.
+    key: String,
+    /// The NER label most of the members carry.
+    label: String,
+    /// Set when the key is an acronym the article defines: its expansion's key.
+    expansion: Option<String>,
+    /// Whether the first mention is written in capitals, like a dateline.
+    capitals: bool,
+    /// (entity index, how it joined: None for the group's own name, `partial_name`).
+    members: Vec<(usize, Option<&'static str>)>,
+    candidates: Vec<Candidate>,
+}
+
+impl Linker {
+    pub fn new(gazetteer: Gazetteer, threshold: f32, explain: bool) -> Linker {
+        Linker { gazetteer, threshold, explain }
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// Links every entity of `doc` (or leaves it unlinked), then copies links to quote speakers.
+    pub fn link(&self, doc: &mut Document) {
+        let date = article_date(doc);
+        let mut groups = self.groups(doc);
+        for g in &mut groups {
+            g.candidates = self.candidates(g, date);
+        }
+        // Pass 1 without context; its confident winners are the article's context.
+        for g in &mut groups {
+            score_all(&mut g.candidates);
+        }
+        let winners: Vec<Option<u32>> = groups.iter().map(|g| self.winner(g).map(|c| c.entry)).collect();
+        for (gi, g) in groups.iter_mut().enumerate() {
+            let others: Vec<&Entry> = winners
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| *i != gi && w.is_some())
+                .map(|(_, w)| self.gazetteer.entry(w.expect("filtered")))
+                .collect();
+            for c in &mut g.candidates {
+                c.context = context_support(self.gazetteer.entry(c.entry), &others);
+            }
+            score_all(&mut g.candidates);
+        }
+        for g in &groups {
+            let link = self.winner(g).map(|best| self.make_link(best, g));
+            for &(i, joined) in &g.members {
+                doc.entities[i].link = link.clone().map(|mut l| {
+                    if let Some(via) = joined {
+                        l.via = via.to_string();
+                    }
+                    l
+                });
+            }
+        }
+        for q in &mut doc.quotes {
+            if let Some(s) = &mut q.speaker {
+                s.kb_id = s.entity.and_then(|i| doc.entities.get(i)).and_then(|e| e.link.as_ref()).map(|l| l.kb_id.clone());
+            }
+        }
+    }
+
+    /// The best candidate if it clears the threshold.
+    fn winner<'g>(&self, g: &'g Group) -> Option<&'g Candidate> {
+        g.candidates.first().filter(|c| c.score >= self.threshold)
+    }
+
+    fn make_link(&self, best: &Candidate, g: &Group) -> Link {
+        let e = self.gazetteer.entry(best.entry);
+        let via = if g.expansion.is_some() { "acronym" } else { best.via.name() };
+        Link {
+            kb_id: e.id.clone(),
+            name: e.name.clone(),
+            kind: e.kind.name().to_string(),
+            via: via.to_string(),
+            score: crate::output::round_score(best.score),
+            candidates: self.explain.then(|| g.candidates.iter().map(|c| self.explain_candidate(c)).collect()),
+        }
+    }
+
+    fn explain_candidate(&self, c: &Candidate) -> Value {
+        let e = self.gazetteer.entry(c.entry);
+        json!({
+            "kb_id": e.id, "name": e.name, "type": e.kind.name(), "via": c.via.name(),
+            "match": c.matched, "type_fit": c.type_fit, "prior": c.prior, "context": c.context,
+            "date": c.date, "dateline": c.dateline, "score": crate::output::round_score(c.score),
+        })
+    }
+
+    /// Groups the document's entities by what they name. One name gets one id in an article, so
+    /// mentions with one key share a group whatever their labels, and the group takes the label
+    /// most of them carry (a `Moscow` tagged ORG among `Moscow`s tagged LOC keeps the city).
+    fn groups(&self, doc: &Document) -> Vec<Group> {
+        let acronyms = defined_acronyms(&doc.text);
+        let partial = partial_name_antecedents(doc);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        for (i, e) in doc.entities.iter().enumerate() {
+            let (source, joined) = match partial.get(&i) {
+                Some(&a) => (a, Some("partial_name")),
+                None => (i, None),
+            };
+            let key = mention_key(&doc.entities[source].text);
+            if key.is_empty() {
+                continue;
+            }
+            let gi = *by_key.entry(key.clone()).or_insert_with(|| {
+                let capitals = e.text.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !e.text.chars().any(char::is_lowercase);
+                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, members: Vec::new(), candidates: Vec::new() });
+                groups.len() - 1
+            });
+            groups[gi].members.push((i, joined));
+        }
+        for g in &mut groups {
+            let labels: Vec<&str> = g.members.iter().map(|&(i, _)| doc.entities[i].label.as_str()).collect();
+            // The most frequent label; the first mention's wins a tie.
+            let majority = labels.iter().copied().max_by_key(|l| (labels.iter().filter(|x| *x == l).count(), std::cmp::Reverse(labels.iter().position(|x| x == l)))).unwrap_or_default();
+            g.label = majority.to_string();
+        }
+        groups
+    }
+
+    /// Candidates of a group with their context-free features, best first.
+    fn candidates(&self, g: &Group, date: Option<u32>) -> Vec<Candidate> {
+        let key = g.expansion.as_deref().unwrap_or(&g.key);
+        let mut out: Vec<Candidate> = Vec::new();
+        for (entry, via) in self.gazetteer.lookup(key) {
+            let e = self.gazetteer.entry(entry);
+            let Some(type_fit) = type_fit(&g.label, e.kind, via) else { continue };
+            let matched = match (via, g.expansion.is_some()) {
+                (_, true) => 1.0, // the article itself says what the acronym stands for
+                (Via::Name, _) => 1.0,
+                (Via::Alias, _) | (Via::Demonym, _) => 0.9,
+                (Via::Acronym, _) => 0.8,
+                (Via::Surname, _) | (Via::Variant, _) => 0.65,
+            };
+            let date_fit = match date {
+                Some(d) if !e.terms.is_empty() => {
+                    if e.terms.iter().any(|t| t.covers(d)) {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+                _ => 0.0,
+            };
+            // One entry may be reached by several aliases with one key; keep the best way.
+            match out.iter_mut().find(|c| c.entry == entry) {
+                Some(c) if c.matched >= matched => {}
+                Some(c) => {
+                    c.matched = matched;
+                    c.via = via;
+                }
+                None => {
+                    let dateline = if g.capitals && g.label == "LOC" && e.kind == Kind::City { 1.0 } else { 0.0 };
+                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, score: 0.0 })
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Scores candidates and sorts them best first. The margin over the runner-up counts, so that a
+/// name shared by near-equal entries gets a lower score than one with a clear reading.
+fn score_all(cands: &mut [Candidate]) {
+    for c in cands.iter_mut() {
+        let uncorroborated = c.kind == Kind::Person && c.context == 0.0 && c.date <= 0.0;
+        c.score = c.type_fit * (W_MATCH * c.matched + W_PRIOR * c.prior) + W_CONTEXT * c.context + W_DATE * c.date + W_DATELINE * c.dateline
+            - if uncorroborated { UNCORROBORATED_PERSON } else { 0.0 };
+    }
+    cands.sort_by(|a, b| b.score.total_cmp(&a.score));
+    if let Some(best) = cands.first().map(|c| c.score) {
+        let second = cands.get(1).map_or(0.0, |c| c.score);
+        cands[0].score = (best + W_MARGIN * ((best - second).min(0.5) - 0.25)).clamp(0.0, 1.0);
+    }
+}
+
+/// How well an entry's kind fits the mention's NER label; `None` where it cannot be meant.
+/// Demonyms link only from MISC mentions. A country tagged ORG is usually metonymy (`Russia`
+/// for its government) and keeps the place. Under CoNLL conventions a government named by its
+/// city (`Moscow`) is tagged LOC, while a city or region tagged ORG is mostly a club named
+/// after it (`Leicestershire`, `Chicago`), which the gazetteer does not hold: a weak fit.
+fn type_fit(label: &str, kind: Kind, via: Via) -> Option<f32> {
+    if via == Via::Demonym {
+        return (label == "MISC").then_some(1.0);
+    }
+    if via == Via::Surname && label != "PER" {
+        return None;
+    }
+    let expected = kind.ner_label();
+    match (label, expected) {
+        (l, e) if l == e => Some(1.0),
+        ("ORG", "LOC") if kind == Kind::Country => Some(0.8),
+        ("ORG", "LOC") => Some(0.4),
+        ("LOC", "ORG") | ("MISC", "ORG") | ("MISC", "LOC") => Some(0.5),
+        _ => None,
+    }
+}
+
+/// Support an entry gets from the entities the article names confidently: its country or
+/// region named (a city in a named region counts more than in a named country), or another
+/// named entity located in it (`Atlanta` supports the state `Georgia`).
+fn context_support(entry: &Entry, others: &[&Entry]) -> f32 {
+    let mut support: f32 = 0.0;
+    for o in others {
+        if entry.context.iter().any(|c| *c == o.id) {
+            support += if o.kind == Kind::Country { 0.5 } else { 1.0 };
+        }
+        if o.context.iter().any(|c| *c == entry.id) {
+            support += if entry.kind == Kind::Country { 0.5 } else { 1.0 };
+        }
+    }
+    support.min(1.0)
+}
+
+/// The article's date from its metadata (`date`, `published`, `datetime`), as `yyyymmdd`.
+fn article_date(doc: &Document) -> Option<u32> {
+    let meta = doc.meta.as_ref()?;
+    ["date", "published", "datetime", "published_at"].iter().find_map(|k| meta.get(*k)?.as_str().and_then(|d| parse_date(d, false)))
+}
+
+/// Acronyms the article defines as `Long Name (ACR)`, keyed by the acronym's normal form, with
+/// the normal form of the long name.
+fn defined_acronyms(text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find('(') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(')') else { break };
+        let inner = after[..close].trim();
+        if is_acronym(inner) {
+            if let Some(long) = expansion_before(&text[..offset + open], inner) {
+                out.entry(normalize(inner)).or_insert_with(|| normalize(&long));
+            }
+        }
+        offset += open + 1;
+        rest = &text[offset..];
+    }
+    out
+}
+
+/// The words just before `(ACR)` whose initials spell the acronym, skipping short function
+/// words (`Collective Security Treaty Organization`, `Bank of England`).
+fn expansion_before(before: &str, acronym: &str) -> Option<String> {
+    const FUNCTION_WORDS: [&str; 8] = ["of", "the", "and", "for", "de", "in", "on", "&"];
+    let letters: Vec<char> = acronym.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let mut need = letters.len();
+    let mut start = words.len();
+    while start > 0 && need > 0 {
+        let w = words[start - 1].trim_matches(|c: char| !c.is_alphanumeric());
+        start -= 1;
+        if FUNCTION_WORDS.contains(&w.to_lowercase().as_str()) {
+            continue;
+        }
+        let initial = w.chars().next()?.to_lowercase().next()?;
+        if initial != letters[need - 1] || !w.chars().next()?.is_uppercase() {
+            return None;
+        }
+        need -= 1;
+    }
+    (need == 0).then(|| words[start..].join(" "))
+}
+
+/// For each person mention that is part of a fuller name elsewhere in the article (`Putin`,
+/// `Badalyan`), the index of the fullest such mention.
+fn partial_name_antecedents(doc: &Document) -> HashMap<usize, usize> {
+    let people: Vec<(usize, Vec<String>)> = doc
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.label == "PER")
+        .map(|(i, e)| (i, mention_key(&e.text).split(' ').map(str::to_string).collect()))
+        .collect();
+    let mut out = HashMap::new();
+    for (i, words) in &people {
+        let fuller = people
+            .iter()
+            .filter(|(_, w)| w.len() > words.len() && (w.ends_with(words) || w.starts_with(words)))
+            .max_by_key(|(j, w)| (w.len(), std::cmp::Reverse(*j)));
+        if let Some((j, _)) = fuller {
+            out.insert(*i, *j);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::document::{Entity, Quote, QuoteKind, Speaker};
+    use crate::link::gazetteer::{Entry, GazetteerBuilder};
+
+    /// A document with entities placed by hand at every whole-word occurrence of each surface,
+    /// longer surfaces first so that `Badalyan` inside `Hakob Badalyan` is not placed twice.
+    fn doc_with(text: &str, mentions: &[(&str, &str)]) -> Document {
+        let mut doc = Document::new("t", text);
+        let mut sorted = mentions.to_vec();
+        sorted.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        for (surface, label) in sorted {
+            for (b, _) in text.match_indices(surface) {
+                let before = text[..b].chars().next_back();
+                let after = text[b + surface.len()..].chars().next();
+                if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+                    continue;
+                }
+                let (start, end) = (doc.index.char_of_byte(b), doc.index.char_of_byte(b + surface.len()));
+                if doc.entities.iter().any(|e| e.span().overlaps(&crate::document::CharSpan::new(start, end))) {
+                    continue;
+                }
+                doc.entities.push(Entity { start, end, text: surface.to_string(), label: label.to_string(), score: 1.0, link: None });
+            }
+        }
+        doc.entities.sort_by_key(|e| e.start);
+        doc
+    }
+
+    fn link_of<'d>(doc: &'d Document, text: &str) -> Option<&'d Link> {
+        doc.entities.iter().find(|e| e.text == text).unwrap_or_else(|| panic!("no entity {text:?}")).link.as_ref()
+    }
+
+    fn small_gazetteer() -> Gazetteer {
+        let mut b = GazetteerBuilder::default();
+        let mut georgia = Entry::new("Q230", "Georgia", Kind::Country, 0.95);
+        georgia.add_alias("Georgian", Via::Demonym);
+        b.add(georgia);
+        b.add(Entry::new("Q30", "United States", Kind::Country, 0.99));
+        let mut state = Entry::new("Q1428", "Georgia", Kind::Region, 0.5);
+        state.add_context("Q30");
+        b.add(state);
+        let mut atlanta = Entry::new("Q23556", "Atlanta", Kind::City, 0.6);
+        atlanta.add_context("Q30");
+        atlanta.add_context("Q1428");
+        b.add(atlanta);
+        let mut csto = Entry::new("Q318693", "Collective Security Treaty Organization", Kind::Organisation, 0.7);
+        csto.add_alias("CSTO", Via::Acronym);
+        b.add(csto);
+        let mut other = Entry::new("Q999", "Council of Southern Trade Offices", Kind::Organisation, 0.7);
+        other.add_alias("CSTO", Via::Acronym);
+        b.add(other);
+        b.add(Entry::new("Q1", "Obscureville", Kind::City, 0.0));
+        b.finish()
+    }
+
+    #[test]
+    fn georgia_is_the_country_unless_the_article_is_in_the_us() {
+        let linker = Linker::new(small_gazetteer(), DEFAULT_THRESHOLD, false);
+        let mut caucasus = doc_with("Baku left, alongside Georgia.", &[("Georgia", "LOC")]);
+        linker.link(&mut caucasus);
+        assert_eq!(link_of(&caucasus, "Georgia").unwrap().kb_id, "Q230");
+        let mut us = doc_with("The storm hit Atlanta, Georgia, on Monday.", &[("Atlanta", "LOC"), ("Georgia", "LOC")]);
+        linker.link(&mut us);
+        assert_eq!(link_of(&us, "Georgia").unwrap().kb_id, "Q1428");
+    }
+
+    #[test]
+    fn an_acronym_the_article_defines_follows_its_expansion() {
+        let linker = Linker::new(small_gazetteer(), DEFAULT_THRESHOLD, true);
+        let text = "The Collective Security Treaty Organization (CSTO) met. The CSTO said no.";
+        let mut doc = doc_with(text, &[("Collective Security Treaty Organization", "ORG"), ("CSTO", "ORG")]);
+        linker.link(&mut doc);
+        let link = link_of(&doc, "CSTO").unwrap();
+        assert_eq!(link.kb_id, "Q318693");
+        assert_eq!(link.via, "acronym");
+        assert!(link.candidates.as_ref().is_some_and(|c| c.len() == 1), "only the expansion's entries are candidates");
+        assert_eq!(defined_acronyms(text).get("csto").map(String::as_str), Some("collective security treaty organization"));
+        assert!(defined_acronyms("He said (AFP) that").is_empty());
+    }
+
+    #[test]
+    fn demonyms_link_from_misc_mentions_only() {
+        let linker = Linker::new(small_gazetteer(), DEFAULT_THRESHOLD, false);
+        let mut doc = doc_with("A Georgian official spoke.", &[("Georgian", "MISC")]);
+        linker.link(&mut doc);
+        let link = link_of(&doc, "Georgian").unwrap();
+        assert_eq!((link.kb_id.as_str(), link.via.as_str()), ("Q230", "demonym"));
+        let mut as_loc = doc_with("A Georgian official spoke.", &[("Georgian", "LOC")]);
+        linker.link(&mut as_loc);
+        assert!(link_of(&as_loc, "Georgian").is_none());
+    }
+
+    #[test]
+    fn one_name_gets_one_id_whatever_its_labels() {
+        let linker = Linker::new(small_gazetteer(), DEFAULT_THRESHOLD, false);
+        let mut doc = doc_with("Atlanta grew. Atlanta said no. Atlanta agreed.", &[("Atlanta", "LOC")]);
+        doc.entities[1].label = "ORG".into();
+        linker.link(&mut doc);
+        assert!(doc.entities.iter().all(|e| e.link.as_ref().is_some_and(|l| l.kb_id == "Q23556")));
+    }
+
+    #[test]
+    fn weak_links_stay_null_below_the_threshold() {
+        let mut doc = doc_with("They met in Obscureville.", &[("Obscureville", "LOC")]);
+        Linker::new(small_gazetteer(), 0.9, false).link(&mut doc);
+        assert!(link_of(&doc, "Obscureville").is_none());
+        Linker::new(small_gazetteer(), 0.0, false).link(&mut doc);
+        assert_eq!(link_of(&doc, "Obscureville").unwrap().kb_id, "Q1");
+    }
+
+    #[test]
+    fn partial_names_join_the_full_name_and_speakers_get_its_id() {
+        let mut b = GazetteerBuilder::default();
+        let mut putin = Entry::new("Q7747", "Vladimir Putin", Kind::Person, 0.8);
+        putin.add_context("Q159");
+        b.add(putin);
+        b.add(Entry::new("Q159", "Russia", Kind::Country, 0.99));
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let text = "Russia's Vladimir Putin spoke. Hakob Badalyan disagreed. Putin left; Badalyan stayed.";
+        let mut doc = doc_with(text, &[("Russia", "LOC"), ("Vladimir Putin", "PER"), ("Putin", "PER"), ("Hakob Badalyan", "PER"), ("Badalyan", "PER")]);
+        let putin_short = doc.entities.iter().position(|e| e.text == "Putin").unwrap();
+        doc.quotes.push(Quote {
+            start: 0,
+            end: 5,
+            text: "Russi".into(),
+            kind: QuoteKind::Indirect,
+            cue: None,
+            speaker: Some(Speaker { start: 0, end: 5, text: "Putin".into(), name: None, entity: Some(putin_short), kb_id: None }),
+            score: 1.0,
+        });
+        linker.link(&mut doc);
+        let short = link_of(&doc, "Putin").unwrap();
+        assert_eq!((short.kb_id.as_str(), short.via.as_str()), ("Q7747", "partial_name"));
+        assert!(link_of(&doc, "Hakob Badalyan").is_none());
+        assert!(link_of(&doc, "Badalyan").is_none(), "an unlinked full name leaves its short form unlinked");
+        assert_eq!(doc.quotes[0].speaker.as_ref().unwrap().kb_id.as_deref(), Some("Q7747"));
+    }
+
+    #[test]
+    fn an_office_term_that_covers_the_article_date_wins() {
+        let mut b = GazetteerBuilder::default();
+        for (qid, start, end) in [("Q10", "1990", "1999"), ("Q20", "2010", "2020")] {
+            let mut e = Entry::new(qid, "John Smith", Kind::Person, 0.6);
+            e.terms.push(crate::link::gazetteer::Term { start: parse_date(start, false).unwrap(), end: parse_date(end, true).unwrap() });
+            b.add(e);
+        }
+        let linker = Linker::new(b.finish(), 0.0, false);
+        let mut doc = doc_with("John Smith resigned.", &[("John Smith", "PER")]);
+        doc.meta = Some(serde_json::from_str(r#"{"date": "2015-06-01"}"#).unwrap());
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "John Smith").unwrap().kb_id, "Q20");
+    }
+
+    /// The committed gazetteer, loaded once for the tests that use it.
+    fn default_linker() -> &'static Linker {
+        static LINKER: OnceLock<Linker> = OnceLock::new();
+        LINKER.get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/gazetteer-default");
+            Linker::new(Gazetteer::load(&dir).expect("models/gazetteer-default"), DEFAULT_THRESHOLD, false)
+        })
+    }
+
+    #[test]
+    fn seed_article_links_against_the_committed_gazetteer() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpora/sample/csto-article.txt")).unwrap();
+        let mentions = [
+            ("Moscow", "LOC"),
+            ("Kremlin", "ORG"),
+            ("BALYKCHY", "LOC"),
+            ("Balykchy", "LOC"),
+            ("Kyrgyzstan", "LOC"),
+            ("Russia", "LOC"),
+            ("Collective Security Treaty Organization", "ORG"),
+            ("CSTO", "ORG"),
+            ("NATO", "ORG"),
+            ("Belarusian", "MISC"),
+            ("German", "MISC"),
+            ("Vladimir Putin", "PER"),
+            ("Kassym-Jomart Tokayev", "PER"),
+            ("Olaf Scholz", "PER"),
+            ("Shanghai Cooperation Organization", "ORG"),
+            ("Georgia", "LOC"),
+            ("Hakob Badalyan", "PER"),
+            ("Badalyan", "PER"),
+            ("AFP", "ORG"),
+            ("Kazakhstan", "LOC"),
+            ("United States", "LOC"),
+            ("Yerevan", "LOC"),
+            ("Minsk", "LOC"),
+        ];
+        let mut doc = doc_with(&text, &mentions);
+        default_linker().link(&mut doc);
+        let id = |t: &str| link_of(&doc, t).map(|l| l.kb_id.clone());
+        for (surface, qid) in [
+            ("Moscow", "Q649"),
+            ("Kyrgyzstan", "Q813"),
+            ("Balykchy", "Q805876"),
+            ("BALYKCHY", "Q805876"),
+            ("Collective Security Treaty Organization", "Q318693"),
+            ("CSTO", "Q318693"),
+            ("NATO", "Q7184"),
+            ("Belarusian", "Q184"),
+            ("Vladimir Putin", "Q7747"),
+            ("Kassym-Jomart Tokayev", "Q200881"),
+            ("Olaf Scholz", "Q61053"),
+            ("Shanghai Cooperation Organization", "Q485207"),
+            ("Georgia", "Q230"),
+            ("AFP", "Q40464"),
+            ("Yerevan", "Q1953"),
+            ("Minsk", "Q2280"),
+        ] {
+            assert_eq!(id(surface).as_deref(), Some(qid), "{surface}");
+        }
+        assert_eq!(link_of(&doc, "Belarusian").unwrap().via, "demonym");
+        assert_eq!(id("Kremlin"), None, "the gazetteer has no Kremlin; a US town of that name must not be taken");
+        assert_eq!(id("Badalyan"), id("Hakob Badalyan"));
+        assert!(doc.entities.iter().filter_map(|e| e.link.as_ref()).all(|l| (0.0..=1.0).contains(&l.score)));
+    }
+}
