@@ -15,4 +15,5 @@ pub mod ingest;
 pub mod ner;
 pub mod output;
 pub mod pipeline;
+pub mod quotes;
 pub mod segment;

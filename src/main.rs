@@ -176,11 +176,11 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 
 /// Loads what the chosen stages need.
 fn build_stages(model: &ModelArgs, stages: &StageArgs) -> Result<Stages> {
-    let mut out = Stages { ner: None };
+    let mut out = Stages { ner: None, quotes: false };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
-            StageName::Quotes => {}
+            StageName::Quotes => out.quotes = true,
             StageName::Link => {}
         }
     }

@@ -21,11 +21,14 @@ use crate::document::Document;
 use crate::ingest::{self, Source};
 use crate::ner::Ner;
 use crate::output;
+use crate::quotes;
 use crate::segment;
 
 /// The annotating stages, each optional.
 pub struct Stages {
     pub ner: Option<Ner>,
+    /// Quote extraction (after NER, whose entities resolve speakers).
+    pub quotes: bool,
 }
 
 impl Stages {
@@ -34,6 +37,9 @@ impl Stages {
         docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
         if let Some(ner) = &self.ner {
             ner.annotate(docs);
+        }
+        if self.quotes {
+            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", quotes::extract));
         }
     }
 }
