@@ -7,6 +7,7 @@
 pub mod entities;
 pub mod gold;
 pub mod metrics;
+pub mod quotes;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::output::Record;
 use entities::{EntityCounter, EntityReport};
 use gold::GoldDoc;
+use quotes::{QuoteCounter, QuoteReport};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -27,6 +29,8 @@ pub struct Report {
     pub prediction_errors: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entities: Option<EntityReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<QuoteReport>,
 }
 
 impl std::fmt::Display for Report {
@@ -39,6 +43,9 @@ impl std::fmt::Display for Report {
         if let Some(e) = &self.entities {
             write!(f, "{e}")?;
         }
+        if let Some(q) = &self.quotes {
+            write!(f, "{q}")?;
+        }
         Ok(())
     }
 }
@@ -47,9 +54,12 @@ impl std::fmt::Display for Report {
 pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
     let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
     let empty = Vec::new();
-    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None };
+    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, quotes: None };
     let mut ents = EntityCounter::default();
     let mut any_entities = false;
+    let mut quotes = QuoteCounter::default();
+    let mut any_quotes = false;
+    let empty_quotes = Vec::new();
     for g in gold {
         let p = by_id.get(g.id.as_str()).copied();
         match p {
@@ -66,12 +76,19 @@ pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
             any_entities = true;
             ents.add(gold_entities, pred_entities);
         }
+        if let Some(gold_quotes) = &g.quotes {
+            any_quotes = true;
+            quotes.add(&g.text, gold_quotes, p.map(|p| &p.quotes).unwrap_or(&empty_quotes));
+        }
     }
     if report.documents == report.missing_predictions && !gold.is_empty() {
         bail!("no prediction matches a gold document by id (gold ids look like {:?})", gold[0].id);
     }
     if any_entities {
         report.entities = Some(ents.report());
+    }
+    if any_quotes {
+        report.quotes = Some(quotes.report());
     }
     Ok(report)
 }
