@@ -9,6 +9,12 @@
 //! gold source's words end the name, `Badalyan` in `Hakob Badalyan`, or the name's words occur
 //! in the gold source, `Hakob Badalyan` in `analyst Hakob Badalyan`); where the gold has no
 //! source, it is right when the prediction has no speaker either.
+//!
+//! Gold contents may be discontinuous (`“A,” she said. “B.”` is one attribution with two
+//! pieces), while a predicted quote is one span. So consecutive predicted quotes that share
+//! their speaker mention — one frame attributes them all, as with an interrupted quote or speech
+//! that carries on after its frame — are scored as one attribution whose pieces are their
+//! contents.
 
 use serde::Serialize;
 
@@ -69,13 +75,35 @@ pub struct QuoteCounter {
     all: Tally,
 }
 
+/// A predicted attribution: the contents of consecutive quotes with one speaker mention.
+struct Predicted<'a> {
+    pieces: Vec<CharSpan>,
+    /// The first quote, whose speaker they share.
+    quote: &'a Quote,
+}
+
+fn group<'a>(quotes: impl Iterator<Item = &'a Quote>) -> Vec<Predicted<'a>> {
+    let mut out: Vec<Predicted> = Vec::new();
+    for q in quotes {
+        let span = CharSpan::new(q.start, q.end);
+        let mention = |q: &Quote| q.speaker.as_ref().map(|s| (s.start, s.end));
+        match out.last_mut() {
+            Some(last) if mention(q).is_some() && mention(q) == mention(last.quote) => last.pieces.push(span),
+            _ => out.push(Predicted { pieces: vec![span], quote: q }),
+        }
+    }
+    out
+}
+
 impl QuoteCounter {
     /// Adds one document; `text` is its text, for the gold sources' names.
     pub fn add(&mut self, text: &str, gold: &[GoldQuote], pred: &[Quote]) {
         let gold: Vec<&GoldQuote> = gold.iter().filter(|g| !g.content.is_empty()).collect();
         let direct_gold: Vec<&GoldQuote> = gold.iter().copied().filter(|g| g.direct).collect();
-        let direct_pred: Vec<&Quote> = pred.iter().filter(|q| q.kind == QuoteKind::Direct).collect();
-        let all_pred: Vec<&Quote> = pred.iter().collect();
+        let mut sorted: Vec<&Quote> = pred.iter().collect();
+        sorted.sort_by_key(|q| (q.start, q.end));
+        let direct_pred = group(sorted.iter().copied().filter(|q| q.kind == QuoteKind::Direct));
+        let all_pred = group(sorted.iter().copied());
         tally(&mut self.direct, text, &direct_gold, &direct_pred);
         tally(&mut self.all, text, &gold, &all_pred);
     }
@@ -90,12 +118,12 @@ impl QuoteCounter {
     }
 }
 
-fn tally(t: &mut Tally, text: &str, gold: &[&GoldQuote], pred: &[&Quote]) {
+fn tally(t: &mut Tally, text: &str, gold: &[&GoldQuote], pred: &[Predicted]) {
     t.predicted += pred.len();
     t.gold += gold.len();
     for (g, p) in match_quotes(gold, pred) {
         t.tp += 1;
-        t.speaker_right += speaker_right(text, gold[g], pred[p]) as usize;
+        t.speaker_right += speaker_right(text, gold[g], pred[p].quote) as usize;
     }
 }
 
@@ -105,14 +133,14 @@ fn shared(pieces: &[CharSpan], span: CharSpan) -> usize {
 }
 
 /// One-to-one matches `(gold, pred)` under the match rule, by decreasing overlap.
-fn match_quotes(gold: &[&GoldQuote], pred: &[&Quote]) -> Vec<(usize, usize)> {
+fn match_quotes(gold: &[&GoldQuote], pred: &[Predicted]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     for (gi, g) in gold.iter().enumerate() {
         let gold_len: usize = g.content.iter().map(CharSpan::len).sum();
         for (pi, p) in pred.iter().enumerate() {
-            let span = CharSpan::new(p.start, p.end);
-            let overlap = shared(&g.content, span);
-            if overlap > 0 && 2 * overlap >= gold_len.max(span.len()) {
+            let pred_len: usize = p.pieces.iter().map(CharSpan::len).sum();
+            let overlap: usize = p.pieces.iter().map(|&piece| shared(&g.content, piece)).sum();
+            if overlap > 0 && 2 * overlap >= gold_len.max(pred_len) {
                 pairs.push((overlap, gi, pi));
             }
         }

@@ -68,7 +68,7 @@ struct Attributor<'a> {
 pub fn attribute(chars: &[char], tokens: &[Token], quotes: &[Quoted], sentences: &[CharSpan], paragraphs: &[CharSpan]) -> Vec<Found> {
     let mut quote_of_token = vec![None; tokens.len()];
     for (q, quoted) in quotes.iter().enumerate() {
-        let outer = quoted.outer();
+        let outer = quoted.outer;
         let first = tokens.partition_point(|t| t.span.start < outer.start);
         for slot in quote_of_token[first..].iter_mut().zip(&tokens[first..]).take_while(|(_, t)| t.span.start < outer.end) {
             // Nested spans are inside their outer quote already.
@@ -104,7 +104,7 @@ pub fn attribute(chars: &[char], tokens: &[Token], quotes: &[Quoted], sentences:
 fn units(tokens: &[Token], quotes: &[Quoted], sentences: &[CharSpan]) -> Vec<Unit> {
     let mut joins_next = vec![false; sentences.len()];
     for q in quotes {
-        let outer = q.outer();
+        let outer = q.outer;
         let first = sentences.partition_point(|s| s.end <= outer.start);
         let last = sentences.partition_point(|s| s.start < outer.end);
         for join in joins_next.iter_mut().take(last.saturating_sub(1)).skip(first) {
@@ -213,8 +213,8 @@ impl Attributor<'_> {
     /// An unused quote that ends just before token `frame_first`, separated by a comma at most.
     fn quote_before(&self, frame_first: usize) -> Option<usize> {
         let pos = self.char_start(frame_first);
-        let q = self.quotes.iter().enumerate().rev().find(|(_, q)| q.outer().end <= pos && q.close.is_some())?.0;
-        let gap = &self.chars[self.quotes[q].outer().end..pos];
+        let q = self.quotes.iter().enumerate().rev().find(|(_, q)| q.outer.end <= pos && q.closed)?.0;
+        let gap = &self.chars[self.quotes[q].outer.end..pos];
         let tight = gap.iter().all(|c| c.is_whitespace() || *c == ',') && !gap.contains(&'\n');
         (tight && !self.used[q]).then_some(q)
     }
@@ -222,7 +222,7 @@ impl Attributor<'_> {
     /// Words before quote `q` in its unit, after any earlier quote there: the start of the
     /// reported clause that makes it a mixed quote.
     fn lead_in(&self, q: usize) -> Option<usize> {
-        let open_token = self.token_at(self.quotes[q].open);
+        let open_token = self.token_at(self.quotes[q].outer.start);
         let u = self.unit_of_token.get(open_token).copied()?;
         let mut floor = self.outside_floor(u, open_token);
         // The clause starts after an opening adverbial: `But three decades on, the bloc …`.
@@ -241,10 +241,10 @@ impl Attributor<'_> {
         self.used[q] = true;
         let quoted = self.quotes[q];
         let (content, kind) = match self.lead_in(q) {
-            Some(lead) => (CharSpan::new(self.char_start(lead), quoted.outer().end), QuoteKind::Mixed),
+            Some(lead) => (CharSpan::new(self.char_start(lead), quoted.outer.end), QuoteKind::Mixed),
             None => (self.direct_content(quoted), QuoteKind::Direct),
         };
-        self.push(content, kind, Some(cue), speaker, quoted.close.is_none());
+        self.push(content, kind, Some(cue), speaker, !quoted.closed);
     }
 
     /// `“…,” he said, “…”`: the quote that resumes right after the frame.
@@ -253,12 +253,12 @@ impl Attributor<'_> {
             return;
         }
         let Some(q) = self.tokens.get(frame_end + 1).and_then(|_| self.quote_of_token[frame_end + 1]) else { return };
-        if self.used[q] || self.quotes[q].open != self.tokens[frame_end + 1].span.start {
+        if self.used[q] || self.quotes[q].outer.start != self.tokens[frame_end + 1].span.start {
             return;
         }
         self.used[q] = true;
         let quoted = self.quotes[q];
-        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue), speaker, quoted.close.is_none());
+        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue), speaker, !quoted.closed);
     }
 
     /// An unused quote that opens a few words after the frame in its unit, or opens the next
@@ -271,32 +271,34 @@ impl Attributor<'_> {
         }
         if j < unit_end {
             let q = self.quote_of_token[j]?;
-            let ok = !self.used[q] && self.quotes[q].open == self.tokens[j].span.start && self.words(frame_end, j) <= MAX_INTRO_WORDS;
+            let ok = !self.used[q] && self.quotes[q].outer.start == self.tokens[j].span.start && self.words(frame_end, j) <= MAX_INTRO_WORDS;
             return ok.then_some(q);
         }
         let colon = unit_end > frame_end && self.tokens[unit_end - 1].is(":") && self.words(frame_end, unit_end) <= MAX_INTRO_WORDS;
         let q = self.tokens.get(unit_end).and_then(|_| self.quote_of_token[unit_end])?;
-        let next_paragraph = self.paragraph_of(self.quotes[q].open) <= self.paragraph_of(self.char_start(frame_end)) + 1;
-        (colon && next_paragraph && !self.used[q] && self.quotes[q].open == self.tokens[unit_end].span.start).then_some(q)
+        let next_paragraph = self.paragraph_of(self.quotes[q].outer.start) <= self.paragraph_of(self.char_start(frame_end)) + 1;
+        (colon && next_paragraph && !self.used[q] && self.quotes[q].outer.start == self.tokens[unit_end].span.start).then_some(q)
     }
 
     fn take_quote_after(&mut self, q: usize, u: usize, cue: &Cue, frame_end: usize, cue_span: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
         self.used[q] = true;
         let quoted = self.quotes[q];
-        let open_token = self.token_at(quoted.open);
-        let close_token = self.token_at(quoted.outer().end);
+        let open_token = self.token_at(quoted.outer.start);
+        let close_token = self.token_at(quoted.outer.end);
         let unit_end = self.units[u].end;
         let same_unit = open_token < unit_end;
         let runs_on = same_unit && self.words(close_token.min(unit_end), unit_end) > 1;
-        let has_that = same_unit && self.tokens[frame_end..open_token].iter().any(|t| t.is("that"));
-        if same_unit && (runs_on || has_that || self.words(frame_end, open_token) > 3 && !self.tokens[open_token - 1].is(":")) {
+        // `X said: “…”` and `X said, “…”` introduce a quote; `X said the plan was “…”` quotes
+        // inside a reported clause.
+        let introduced = self.words(frame_end, open_token) == 0 || matches!(self.tokens[open_token - 1].lower.as_str(), ":" | ",");
+        if same_unit && (runs_on || !introduced) {
             let start = self.reported_start(cue, frame_end, unit_end);
             if let Some(content) = self.trimmed(start, unit_end) {
-                self.push(content, QuoteKind::Mixed, Some(cue_span), speaker, quoted.close.is_none());
+                self.push(content, QuoteKind::Mixed, Some(cue_span), speaker, !quoted.closed);
                 return;
             }
         }
-        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue_span), speaker, quoted.close.is_none());
+        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue_span), speaker, !quoted.closed);
     }
 
     /// Where reported content starts after a cue: past the addressee of `told` and past `that`.
@@ -339,22 +341,26 @@ impl Attributor<'_> {
         } else {
             None
         };
-        if let Some(content) = content {
-            // A quote inside the reported clause makes it a mixed quote.
-            let mut kind = QuoteKind::Indirect;
-            for (q, quoted) in self.quotes.iter().enumerate() {
-                if content.contains(&quoted.outer()) && !self.used[q] {
-                    self.used[q] = true;
-                    kind = QuoteKind::Mixed;
-                }
+        let Some(content) = content else { return };
+        // A quote inside the reported clause makes it a mixed quote, or a direct one when the
+        // clause is nothing but the quote (`According to X, “…”`).
+        let inside: Vec<usize> = (0..self.quotes.len()).filter(|&q| !self.used[q] && content.contains(&self.quotes[q].outer)).collect();
+        for &q in &inside {
+            self.used[q] = true;
+        }
+        match inside.as_slice() {
+            [] => self.push(content, QuoteKind::Indirect, Some(cue_span), speaker_span, false),
+            [q] if self.quotes[*q].outer == content => {
+                let quoted = self.quotes[*q];
+                self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue_span), speaker_span, !quoted.closed);
             }
-            self.push(content, kind, Some(cue_span), speaker_span, false);
+            _ => self.push(content, QuoteKind::Mixed, Some(cue_span), speaker_span, false),
         }
     }
 
     /// The char span of tokens `[first, end)` without trailing punctuation outside quotes.
     fn trimmed(&self, first: usize, mut end: usize) -> Option<CharSpan> {
-        while end > first && self.tokens[end - 1].is_punct() && self.quote_of_token[end - 1].map_or(true, |q| self.quotes[q].outer().end != self.tokens[end - 1].span.end) {
+        while end > first && self.tokens[end - 1].is_punct() && self.quote_of_token[end - 1].map_or(true, |q| self.quotes[q].outer.end != self.tokens[end - 1].span.end) {
             end -= 1;
         }
         (end > first).then(|| self.span_of(first, end))
@@ -388,8 +394,8 @@ impl Attributor<'_> {
             }
             let quoted = self.quotes[q];
             let content = self.direct_content(quoted);
-            let after = self.token_at(quoted.outer().end);
-            if quoted.close.is_some() && after < self.tokens.len() && DASHES.contains(&self.tokens[after].lower.as_str()) {
+            let after = self.token_at(quoted.outer.end);
+            if quoted.closed && after < self.tokens.len() && DASHES.contains(&self.tokens[after].lower.as_str()) {
                 if let Some(name) = trailer_name(self.tokens, after + 1, self.tokens.len()) {
                     self.used[q] = true;
                     let found = Found {
@@ -422,7 +428,7 @@ impl Attributor<'_> {
                 cue: None,
                 speaker: previous.and_then(|f| f.speaker),
                 carried: previous.is_some(),
-                unclosed: quoted.close.is_none(),
+                unclosed: !quoted.closed,
             };
             self.insert(found);
         }

@@ -51,6 +51,8 @@ const CUE_VERBS: &[&[&str]] = &[
     &["caution", "cautions", "cautioned", "cautioning"],
     &["counter", "counters", "countered", "countering"],
     &["joke", "jokes", "joked", "joking"],
+    &["continue", "continues", "continued", "continuing"],
+    &["boast", "boasts", "boasted", "boasting"],
     &["agree", "agrees", "agreed", "agreeing"],
     &["believe", "believes", "believed", "believing"],
     &["think", "thinks", "thought", "thinking"],
@@ -68,6 +70,13 @@ const NOUN_LIKE_FORMS: &[&str] = &[
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
     "counters", "shows", "finds", "cautions", "tweets", "stresses",
 ];
+
+/// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
+const QUOTE_INTRODUCERS: &[&str] = &["continue"];
+
+fn is_quote_mark(t: Option<&Token>) -> bool {
+    t.is_some_and(|t| matches!(t.lower.as_str(), "“" | "\"" | "'" | "‘" | "«"))
+}
 
 /// A cue found in the text: the tokens it spans and its verb's base form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +119,14 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     }
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
         let next = tokens.get(i + 1).map(|n| n.lower.as_str());
-        if !matches!(next, Some("that" | ":" | "“" | "\"")) {
+        if !(matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1))) {
+            return None;
+        }
+    }
+    if QUOTE_INTRODUCERS.contains(&lemma) {
+        let introduces = is_quote_mark(tokens.get(i + 1))
+            || tokens.get(i + 1).is_some_and(|n| n.is(":") || n.is(",")) && is_quote_mark(tokens.get(i + 2));
+        if !introduces {
             return None;
         }
     }

@@ -13,19 +13,12 @@ use crate::document::CharSpan;
 /// A quoted span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quoted {
-    /// Position of the opening mark.
-    pub open: usize,
-    /// Position of the closing mark; `None` when the quote was cut at its paragraph's end.
-    pub close: Option<usize>,
-    /// What lies between the marks (for an unclosed quote: up to its paragraph's end).
+    /// The quote with its marks (for an unclosed quote: up to its paragraph's end).
+    pub outer: CharSpan,
+    /// What lies between the marks.
     pub content: CharSpan,
-}
-
-impl Quoted {
-    /// The quote with its marks.
-    pub fn outer(&self) -> CharSpan {
-        CharSpan::new(self.open, self.close.map_or(self.content.end, |c| c + 1))
-    }
+    /// False when the quote was cut at its paragraph's end.
+    pub closed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,26 +33,29 @@ fn is_space_or_edge(c: Option<char>) -> bool {
     c.map_or(true, |c| c.is_whitespace())
 }
 
-/// The role of a double quotation mark at `i`, or `None` when `chars[i]` is not one.
-fn double_role(chars: &[char], i: usize, paragraph_start: bool) -> Option<Role> {
+/// The role and length of a double quotation mark at `i`, or `None` when there is none there.
+/// Two apostrophes (`''`) stand for a straight double mark in some newspapers' text.
+fn double_mark(chars: &[char], i: usize, paragraph_start: bool) -> Option<(Role, usize)> {
+    let len = if chars[i] == '\'' && chars.get(i + 1) == Some(&'\'') { 2 } else { 1 };
     let prev = i.checked_sub(1).map(|p| chars[p]);
-    let next = chars.get(i + 1).copied();
-    match chars[i] {
-        '“' | '«' | '„' => Some(Role::Open),
+    let next = chars.get(i + len).copied();
+    let role = match chars[i] {
+        '“' | '«' | '„' => Role::Open,
         // A right mark opening a paragraph is a common typo for a left one.
-        '”' if paragraph_start && next.is_some_and(|n| !n.is_whitespace()) => Some(Role::Open),
-        '”' | '»' => Some(Role::Close),
-        '"' => {
-            let after_space = is_space_or_edge(prev) || prev.is_some_and(|p| matches!(p, '(' | '[' | '—' | '–' | '‘' | '\''));
+        '”' if paragraph_start && next.is_some_and(|n| !n.is_whitespace()) => Role::Open,
+        '”' | '»' => Role::Close,
+        '"' | '\'' if len == 2 || chars[i] == '"' => {
+            let after_space = is_space_or_edge(prev) || prev.is_some_and(|p| matches!(p, '(' | '[' | '—' | '–' | '‘'));
             let before_space = is_space_or_edge(next) || next.is_some_and(|n| n.is_ascii_punctuation() || matches!(n, '—' | '–' | '’' | '…'));
-            Some(match (after_space, before_space) {
+            match (after_space, before_space) {
                 (true, false) => Role::Open,
                 (false, true) => Role::Close,
                 _ => Role::Either,
-            })
+            }
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some((role, len))
 }
 
 /// The role of a single quotation mark at `i`; apostrophes inside or at the end of words are
@@ -84,7 +80,7 @@ pub fn quoted_spans(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
     let doubles = pair_doubles(chars, paragraphs);
     let mut inside_double = vec![false; chars.len()];
     for d in &doubles {
-        inside_double[d.outer().start..d.outer().end].fill(true);
+        inside_double[d.outer.start..d.outer.end].fill(true);
     }
     out.extend(doubles);
     // Single marks outside double quotes.
@@ -97,29 +93,35 @@ pub fn quoted_spans(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
             match (single_role(chars, i), open) {
                 (Some(Role::Open), _) => open = Some(i),
                 (Some(Role::Close), Some(o)) if i > o + 1 => {
-                    out.push(Quoted { open: o, close: Some(i), content: CharSpan::new(o + 1, i) });
+                    out.push(Quoted { outer: CharSpan::new(o, i + 1), content: CharSpan::new(o + 1, i), closed: true });
                     open = None;
                 }
                 _ => {}
             }
         }
     }
-    out.sort_by_key(|q| q.open);
+    out.sort_by_key(|q| q.outer.start);
     out
 }
 
 fn pair_doubles(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
     let mut out = Vec::new();
-    // The open quote: its opening mark and the paragraph it has reached.
-    let mut open: Option<(usize, usize)> = None;
+    // The open quote: its opening mark's span and the paragraph it has reached.
+    let mut open: Option<(CharSpan, usize)> = None;
     for (p, para) in paragraphs.iter().enumerate() {
-        for i in para.start..para.end {
-            let Some(role) = double_role(chars, i, i == para.start) else { continue };
+        let mut i = para.start;
+        while i < para.end {
+            let Some((role, len)) = double_mark(chars, i, i == para.start) else {
+                i += 1;
+                continue;
+            };
+            let mark = CharSpan::new(i, i + len);
+            i += len;
             if let Some((o, reached)) = open {
                 if reached < p {
                     // The quote was still open when its paragraph ended: it goes on only if this
                     // paragraph (the next one) reopens with a quote mark.
-                    if reached + 1 == p && i == para.start && role != Role::Close {
+                    if reached + 1 == p && mark.start == para.start && role != Role::Close {
                         open = Some((o, p));
                         continue;
                     }
@@ -129,11 +131,11 @@ fn pair_doubles(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
             }
             match (role, open) {
                 (Role::Close | Role::Either, Some((o, _))) => {
-                    out.push(Quoted { open: o, close: Some(i), content: CharSpan::new(o + 1, i) });
+                    out.push(Quoted { outer: CharSpan::new(o.start, mark.end), content: CharSpan::new(o.end, mark.start), closed: true });
                     open = None;
                 }
                 // A second opener in the same paragraph: the first one was stray.
-                (Role::Open | Role::Either, _) => open = Some((i, p)),
+                (Role::Open | Role::Either, _) => open = Some((mark, p)),
                 (Role::Close, None) => {}
             }
         }
@@ -144,10 +146,10 @@ fn pair_doubles(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
     out
 }
 
-fn unclosed(chars: &[char], open: usize, para: CharSpan) -> Quoted {
+fn unclosed(chars: &[char], open: CharSpan, para: CharSpan) -> Quoted {
     let mut end = para.end;
-    while end > open + 1 && chars[end - 1].is_whitespace() {
+    while end > open.end && chars[end - 1].is_whitespace() {
         end -= 1;
     }
-    Quoted { open, close: None, content: CharSpan::new(open + 1, end) }
+    Quoted { outer: CharSpan::new(open.start, end), content: CharSpan::new(open.end, end), closed: false }
 }

@@ -31,6 +31,9 @@ const FUNCTION_WORDS: &[&str] = &[
     "many", "most", "all", "one", "during", "since", "until", "because", "meanwhile", "however", "instead",
     "according", "last", "next", "asked", "said", "you", "us", "me", "him", "them", "each", "every", "any",
     "other", "another", "such", "than", "just", "only", "more", "less", "over", "under", "into", "about",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "today", "yesterday", "tonight",
 ];
 
 /// Last words that make a name an organisation, not a person.
