@@ -256,6 +256,25 @@ mod tests {
     }
 
     #[test]
+    fn quotes_sharing_a_speaker_mention_score_as_one_discontinuous_attribution() {
+        // “Here it is,” she said. “Take it.” — gold: one attribution, content [0,13) + [24,34).
+        let g = [gold(&[(0, 13), (24, 34)], &[(14, 17)], true)];
+        let she = Some((14, 17, None));
+        let parts = [pred(1, 11, QuoteKind::Direct, she), pred(25, 33, QuoteKind::Direct, she)];
+        let mut c = QuoteCounter::default();
+        c.add(&"x".repeat(40), &g, &parts);
+        let r = c.report();
+        // 18 shared chars of 23 gold: one match, one prediction.
+        assert_eq!((r.direct.tp, r.direct.predicted, r.direct.gold), (1, 1, 1));
+        // Different speaker mentions stay two predictions: the first alone (10 of 23) misses.
+        let other = [pred(1, 11, QuoteKind::Direct, she), pred(25, 33, QuoteKind::Direct, Some((35, 37, None)))];
+        let mut c = QuoteCounter::default();
+        c.add(&"x".repeat(40), &g, &other);
+        let r = c.report();
+        assert_eq!((r.direct.tp, r.direct.predicted, r.direct.gold), (0, 2, 1));
+    }
+
+    #[test]
     fn a_resolved_name_matches_a_gold_surname_elsewhere() {
         let text = "Badalyan spoke. \"Fine,\" he said.";
         let g = [gold(&[(16, 23)], &[(0, 8)], true)];

@@ -153,3 +153,49 @@ fn unclosed(chars: &[char], open: CharSpan, para: CharSpan) -> Quoted {
     }
     Quoted { outer: CharSpan::new(open.start, end), content: CharSpan::new(open.end, end), closed: false }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+    use crate::segment::segment;
+
+    fn contents(text: &str) -> Vec<(String, bool)> {
+        let mut doc = Document::new("t", text);
+        segment(&mut doc);
+        let chars: Vec<char> = text.chars().collect();
+        quoted_spans(&chars, &doc.paragraphs).iter().map(|q| (doc.slice(q.content).to_string(), q.closed)).collect()
+    }
+
+    #[test]
+    fn apostrophes_are_not_quote_marks() {
+        assert_eq!(contents("Moscow’s allies haven’t said it’s the ’90s, Jones’ book too."), vec![]);
+        assert_eq!(contents("“We haven’t seen Moscow’s plan,” he said."), vec![("We haven’t seen Moscow’s plan,".into(), true)]);
+    }
+
+    #[test]
+    fn single_quotes_inside_double_belong_to_them() {
+        assert_eq!(contents("“He said ‘never again’ twice,” Jo said."), vec![("He said ‘never again’ twice,".into(), true)]);
+        assert_eq!(contents("‘Russian NATO’ loses ground"), vec![("Russian NATO".into(), true)]);
+    }
+
+    #[test]
+    fn straight_guillemet_and_doubled_apostrophe_marks() {
+        assert_eq!(contents("\"Yes,\" she said. «Non», he said."), vec![("Yes,".into(), true), ("Non".into(), true)]);
+        assert_eq!(contents("''It is late,'' he said."), vec![("It is late,".into(), true)]);
+    }
+
+    #[test]
+    fn a_reopened_paragraph_continues_the_quote() {
+        let text = "“The first part.\n\n“The second part,” she said.";
+        assert_eq!(contents(text), vec![("The first part.\n\n“The second part,".into(), true)]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_stops_at_its_paragraph() {
+        let text = "“We will win, she said.\n\nThe vote is today.\n\n“Fine,” Bo said.";
+        assert_eq!(contents(text), vec![("We will win, she said.".into(), false), ("Fine,".into(), true)]);
+        // A stray opener before a real quote costs only itself.
+        assert_eq!(contents("A stray “ mark. Then “We win,” Al said."), vec![("We win,".into(), true)]);
+    }
+}

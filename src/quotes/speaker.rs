@@ -101,10 +101,11 @@ impl Mention {
     }
 }
 
-/// Whether token `i` can be part of a name.
+/// Whether token `i` can be part of a name: capitalised, and not a word that is capitalised
+/// only because it starts a sentence (`Others`, `Later`).
 fn name_part(tokens: &[Token], i: usize) -> bool {
     let t = &tokens[i];
-    t.capitalised && !word_in(t, FUNCTION_WORDS) && !word_in(t, TITLES)
+    t.capitalised && ![FUNCTION_WORDS, TITLES, BARE_SOURCES, BETWEEN_SUBJECT_AND_CUE, DETERMINERS, PHRASE_STOPS].iter().any(|list| word_in(t, list))
 }
 
 /// The name that ends just before token `end`, stopping at `floor`; titles are left out.
@@ -149,7 +150,7 @@ fn phrase_ending_at(tokens: &[Token], end: usize, floor: usize) -> Option<Mentio
         return None;
     }
     let head = &tokens[end - 1];
-    if head.capitalised {
+    if name_part(tokens, end - 1) {
         return name_ending_at(tokens, end, floor);
     }
     if !head.is_word || word_in(head, PHRASE_STOPS) || word_in(head, PRONOUNS) || word_in(head, DETERMINERS) {
