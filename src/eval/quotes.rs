@@ -11,10 +11,10 @@
 //! source, it is right when the prediction has no speaker either.
 //!
 //! Gold contents may be discontinuous (`“A,” she said. “B.”` is one attribution with two
-//! pieces), while a predicted quote is one span. So consecutive predicted quotes that share
-//! their speaker mention — one frame attributes them all, as with an interrupted quote or speech
-//! that carries on after its frame — are scored as one attribution whose pieces are their
-//! contents.
+//! pieces), while a predicted quote is one span. So consecutive predicted quotes of one
+//! paragraph (no line break between them) that share their speaker mention — one frame
+//! attributes them all, as with an interrupted quote or speech that carries on after its frame
+//! — are scored as one attribution whose pieces are their contents.
 
 use serde::Serialize;
 
@@ -82,13 +82,17 @@ struct Predicted<'a> {
     quote: &'a Quote,
 }
 
-fn group<'a>(quotes: impl Iterator<Item = &'a Quote>) -> Vec<Predicted<'a>> {
+fn group<'a>(text: &str, quotes: impl Iterator<Item = &'a Quote>) -> Vec<Predicted<'a>> {
     let mut out: Vec<Predicted> = Vec::new();
     for q in quotes {
         let span = CharSpan::new(q.start, q.end);
         let mention = |q: &Quote| q.speaker.as_ref().map(|s| (s.start, s.end));
+        let same_paragraph = |last: &Predicted| {
+            let gap = CharSpan::new(last.pieces.last().map_or(q.start, |p| p.end).min(q.start), q.start);
+            !char_slice(text, gap).contains('\n')
+        };
         match out.last_mut() {
-            Some(last) if mention(q).is_some() && mention(q) == mention(last.quote) => last.pieces.push(span),
+            Some(last) if mention(q).is_some() && mention(q) == mention(last.quote) && same_paragraph(last) => last.pieces.push(span),
             _ => out.push(Predicted { pieces: vec![span], quote: q }),
         }
     }
@@ -102,8 +106,8 @@ impl QuoteCounter {
         let direct_gold: Vec<&GoldQuote> = gold.iter().copied().filter(|g| g.direct).collect();
         let mut sorted: Vec<&Quote> = pred.iter().collect();
         sorted.sort_by_key(|q| (q.start, q.end));
-        let direct_pred = group(sorted.iter().copied().filter(|q| q.kind == QuoteKind::Direct));
-        let all_pred = group(sorted.iter().copied());
+        let direct_pred = group(text, sorted.iter().copied().filter(|q| q.kind == QuoteKind::Direct));
+        let all_pred = group(text, sorted.iter().copied());
         tally(&mut self.direct, text, &direct_gold, &direct_pred);
         tally(&mut self.all, text, &gold, &all_pred);
     }

@@ -17,7 +17,7 @@
 
 use super::cues::{cue_at, Cue};
 use super::marks::Quoted;
-use super::speaker::{appositive_at, phrase_start, subject_after, subject_before, trailer_name, Mention, MentionKind};
+use super::speaker::{appositive_at, clause_opening_subject, phrase_start, subject_after, subject_before, trailer_name, MentionKind};
 use super::words::Token;
 use crate::document::{CharSpan, QuoteKind};
 
@@ -193,11 +193,18 @@ impl Attributor<'_> {
             None => (cue.first, cue.end),
         };
         let cue_span = self.span_of(cue.first, cue.end);
-        let speaker_span = speaker.map(|m| (m.span(tokens), m.kind));
+        let speaker_span = match speaker {
+            Some(m) => Some((m.span(tokens), m.kind)),
+            None if cue.participle(tokens) => self.clause_subject(u, cue.first),
+            None => None,
+        };
+        // A cue without a speaker is most often not a report (`In one report last week`).
+        let Some(speaker_span) = speaker_span else { return };
+        let speaker_span = Some(speaker_span);
         if !cue.according_to() {
             if let Some(q) = self.quote_before(frame_first) {
                 self.take_quote_before(q, cue_span, speaker_span);
-                self.take_interrupting_quote(frame_end, cue_span, speaker_span);
+                self.take_interrupting_quote(self.unit_of_token[frame_end.min(tokens.len() - 1)], frame_end, cue_span, speaker_span);
                 return;
             }
             if let Some(q) = self.quote_after(u, frame_end) {
@@ -205,9 +212,20 @@ impl Attributor<'_> {
                 return;
             }
         }
-        if let Some(m) = speaker {
-            self.reported(u, &cue, &m, frame_first, frame_end, cue_span);
+        self.reported(u, &cue, speaker_span, frame_first, frame_end, cue_span);
+    }
+
+    /// The subject of the clause a participle cue hangs on: the speaker of an earlier frame in
+    /// the unit (`“…,” Lee said, adding later, “…”`), else the subject opening the unit.
+    fn clause_subject(&self, u: usize, cue: usize) -> Option<(CharSpan, MentionKind)> {
+        let unit_start = self.char_start(self.units[u].first);
+        let cue_start = self.char_start(cue);
+        let earlier = self.found.iter().rev().find(|f| f.cue.is_some_and(|c| unit_start <= c.start && c.end <= cue_start));
+        if let Some(f) = earlier {
+            return f.speaker;
         }
+        let ceil = self.outside_ceil(u, self.units[u].first);
+        clause_opening_subject(self.tokens, self.units[u].first, ceil).map(|m| (m.span(self.tokens), m.kind))
     }
 
     /// An unused quote that ends just before token `frame_first`, separated by a comma at most.
@@ -247,13 +265,14 @@ impl Attributor<'_> {
         self.push(content, kind, Some(cue), speaker, !quoted.closed);
     }
 
-    /// `“…,” he said, “…”`: the quote that resumes right after the frame.
-    fn take_interrupting_quote(&mut self, frame_end: usize, cue: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
-        if !self.tokens.get(frame_end).is_some_and(|t| t.is(",")) {
-            return;
-        }
-        let Some(q) = self.tokens.get(frame_end + 1).and_then(|_| self.quote_of_token[frame_end + 1]) else { return };
-        if self.used[q] || self.quotes[q].outer.start != self.tokens[frame_end + 1].span.start {
+    /// `“…,” he said, “…”`, `“…,” Lee said at the meeting, “…”`: the quote that resumes after
+    /// the frame in the same unit.
+    fn take_interrupting_quote(&mut self, u: usize, frame_end: usize, cue: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
+        let unit_end = self.units[u].end.max(frame_end);
+        let Some(open) = (frame_end..unit_end).find(|&j| self.quote_of_token[j].is_some()) else { return };
+        let q = self.quote_of_token[open].expect("found above");
+        let resumes = open > frame_end && matches!(self.tokens[open - 1].lower.as_str(), "," | ":" | "but" | "and");
+        if self.used[q] || self.quotes[q].outer.start != self.tokens[open].span.start || !resumes || self.words(frame_end, open) > MAX_INTRO_WORDS {
             return;
         }
         self.used[q] = true;
@@ -320,10 +339,10 @@ impl Attributor<'_> {
     }
 
     /// Reported speech: the clause a frame reports.
-    fn reported(&mut self, u: usize, cue: &Cue, speaker: &Mention, frame_first: usize, frame_end: usize, cue_span: CharSpan) {
+    fn reported(&mut self, u: usize, cue: &Cue, speaker_span: Option<(CharSpan, MentionKind)>, frame_first: usize, frame_end: usize, cue_span: CharSpan) {
         let unit = (self.units[u].first, self.units[u].end);
-        let speaker_span = Some((speaker.span(self.tokens), speaker.kind));
-        let comma_before = frame_first > unit.0 && self.tokens[frame_first - 1].is(",");
+        // A participle reports what follows it: `…, saying that …`.
+        let comma_before = frame_first > unit.0 && self.tokens[frame_first - 1].is(",") && !cue.participle(self.tokens);
         let content = if cue.according_to() && frame_end < unit.1 && self.tokens[frame_end].is(",") {
             // Past an appositive: `According to X, deputy director of Y, the group has …`.
             let mut start = frame_end + 1;

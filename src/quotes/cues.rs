@@ -53,6 +53,12 @@ const CUE_VERBS: &[&[&str]] = &[
     &["joke", "jokes", "joked", "joking"],
     &["continue", "continues", "continued", "continuing"],
     &["boast", "boasts", "boasted", "boasting"],
+    &["demand", "demands", "demanded", "demanding"],
+    &["conclude", "concludes", "concluded", "concluding"],
+    &["scold", "scolds", "scolded", "scolding"],
+    &["yell", "yells", "yelled", "yelling"],
+    &["shout", "shouts", "shouted", "shouting"],
+    &["sing", "sings", "sang", "sung", "singing"],
     &["agree", "agrees", "agreed", "agreeing"],
     &["believe", "believes", "believed", "believing"],
     &["think", "thinks", "thought", "thinking"],
@@ -68,11 +74,11 @@ const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "re
 /// claims`): cues only when `that`, a colon or a quote mark follows.
 const NOUN_LIKE_FORMS: &[&str] = &[
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
-    "counters", "shows", "finds", "cautions", "tweets", "stresses",
+    "counters", "shows", "finds", "cautions", "tweets", "stresses", "demands", "shouts", "yells",
 ];
 
 /// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
-const QUOTE_INTRODUCERS: &[&str] = &["continue"];
+const QUOTE_INTRODUCERS: &[&str] = &["continue", "sing"];
 
 fn is_quote_mark(t: Option<&Token>) -> bool {
     t.is_some_and(|t| matches!(t.lower.as_str(), "“" | "\"" | "'" | "‘" | "«"))
@@ -88,6 +94,11 @@ pub struct Cue {
 }
 
 impl Cue {
+    /// A participle (`saying`, `adding`) whose subject is that of the clause it hangs on.
+    pub fn participle(&self, tokens: &[Token]) -> bool {
+        tokens[self.first].lower.ends_with("ing")
+    }
+
     pub fn according_to(&self) -> bool {
         self.lemma == "according to"
     }
@@ -113,8 +124,8 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     }
     let lemma = lemma(&t.lower)?;
     let prev = i.checked_sub(1).map(|p| tokens[p].lower.as_str());
-    // `to say`, `the said person`, `is said to`: not a report of speech.
-    if matches!(prev, Some("to" | "the" | "a" | "an" | "not" | "never")) {
+    // `to say`, `the said person`, `one report`, `not said`: not a report of speech.
+    if matches!(prev, Some("to" | "the" | "a" | "an" | "not" | "never" | "his" | "her" | "their" | "its" | "our" | "my" | "your" | "one" | "this" | "each" | "every" | "no" | "any")) {
         return None;
     }
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {

@@ -12,7 +12,7 @@ const PERSON_PRONOUNS: &[&str] = &["he", "she"];
 const TITLES: &[&str] = &[
     "president", "chancellor", "sen", "senator", "rep", "representative", "gov", "governor", "mayor", "mr", "mrs",
     "ms", "dr", "gen", "general", "judge", "justice", "prof", "professor", "speaker", "chairman", "chairwoman",
-    "ceo", "director", "ambassador", "pope", "king", "queen", "prince", "rev", "secretary", "minister", "premier",
+    "ceo", "director", "ambassador", "pope", "rev", "secretary", "minister", "premier",
     "lt", "col", "capt", "sgt", "adm", "candidate", "nominee", "leader", "spokesman", "spokeswoman",
     "spokesperson", "analyst", "official", "expert", "economist", "lawyer", "attorney", "host", "anchor",
     "commentator", "strategist", "pollster", "author", "writer", "columnist", "reporter", "correspondent",
@@ -166,7 +166,7 @@ fn phrase_ending_at(tokens: &[Token], end: usize, floor: usize) -> Option<Mentio
             return Some(Mention { first: first - 1, end, kind: MentionKind::Description });
         }
         if prev.is("’s") || prev.is("'s") {
-            let owner = name_ending_at(tokens, first - 1, floor)?;
+            let owner = phrase_ending_at(tokens, first - 1, floor)?;
             return Some(Mention { first: owner.first, end, kind: MentionKind::Description });
         }
         if !prev.is_word || word_in(prev, PHRASE_STOPS) {
@@ -177,6 +177,36 @@ fn phrase_ending_at(tokens: &[Token], end: usize, floor: usize) -> Option<Mentio
     word_in(head, BARE_SOURCES).then_some(Mention { first: end - 1, end, kind: MentionKind::Description })
 }
 
+/// Prepositions that attach a phrase to a speaker: `a spokesman for the council`, `Ms. Lee
+/// of the city council`.
+const ATTACHING_PREPOSITIONS: &[&str] = &["of", "in", "at", "for", "from", "with"];
+
+/// The speaker phrase ending before token `end`, reaching past a prepositional phrase to the
+/// phrase it attaches to: the description grows to include it, a name stays the name.
+fn speaker_ending_at(tokens: &[Token], end: usize, floor: usize) -> Option<Mention> {
+    let inner = phrase_ending_at(tokens, end, floor)?;
+    let start = phrase_start(tokens, &inner, floor);
+    if start > floor && word_in(&tokens[start - 1], ATTACHING_PREPOSITIONS) {
+        if let Some(outer) = phrase_ending_at(tokens, start - 1, floor) {
+            return Some(match outer.kind {
+                MentionKind::Description => Mention { first: outer.first, end, kind: MentionKind::Description },
+                _ => outer,
+            });
+        }
+    }
+    Some(inner)
+}
+
+/// Skips a parenthesis that ends just before token `end`: `Ann Lee (D-Ohio) said`.
+fn before_parenthesis(tokens: &[Token], end: usize, floor: usize) -> usize {
+    if end > floor && tokens[end - 1].is(")") {
+        if let Some(open) = (floor..end - 1).rev().take(8).find(|&j| tokens[j].is("(")) {
+            return open;
+        }
+    }
+    end
+}
+
 /// The subject before a cue starting at token `cue`: `he said`, `Hakob Badalyan told`,
 /// `Vladimir Zharikhin, deputy director …, said`, `Smith, who said`.
 pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Mention> {
@@ -184,6 +214,7 @@ pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Ment
     while k > floor && cue - k < 3 && word_in(&tokens[k - 1], BETWEEN_SUBJECT_AND_CUE) {
         k -= 1;
     }
+    k = before_parenthesis(tokens, k, floor);
     if k == floor {
         return None;
     }
@@ -197,9 +228,9 @@ pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Ment
     if t.is(",") {
         // An appositive between subject and cue: the name before the comma that opens it.
         let open = (floor..k - 1).rev().take(14).find(|&j| tokens[j].is(","))?;
-        return name_ending_at(tokens, open, floor);
+        return name_ending_at(tokens, before_parenthesis(tokens, open, floor), floor);
     }
-    phrase_ending_at(tokens, k, floor)
+    speaker_ending_at(tokens, k, floor)
 }
 
 /// The subject after a cue that ends before token `after`: `,” said Smith`, `, said the
@@ -253,6 +284,16 @@ pub fn appositive_at(tokens: &[Token], i: usize) -> bool {
         [first, ..] => word_in(first, TITLES) && !first.capitalised,
         [] => false,
     }
+}
+
+/// The subject that opens a clause at token `first`: a pronoun or a name (`Lee attacked
+/// the plan …, saying …`).
+pub fn clause_opening_subject(tokens: &[Token], first: usize, ceil: usize) -> Option<Mention> {
+    let t = tokens.get(first).filter(|_| first < ceil)?;
+    if word_in(t, PRONOUNS) {
+        return Some(Mention { first, end: first + 1, kind: MentionKind::Pronoun });
+    }
+    name_starting_at(tokens, first, ceil)
 }
 
 /// The name after a dash trailer: `“…” — Jane Doe, mayor`.
