@@ -41,6 +41,11 @@ const MIN_REPORTED_WORDS: usize = 3;
 /// Words allowed between a frame and the quote it introduces (`said in a statement on Monday:`).
 const MAX_INTRO_WORDS: usize = 6;
 
+/// Words allowed after a frame that closes its sentence (`on Monday in a statement`).
+const MAX_TRAILING_WORDS: usize = 4;
+/// Words that open a new clause after a comma, ending a reported one.
+const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
+
 const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
 const DASHES: &[&str] = &["—", "―", "–", "-"];
 
@@ -343,7 +348,14 @@ impl Attributor<'_> {
         let unit = (self.units[u].first, self.units[u].end);
         // A participle reports what follows it: `…, saying that …`.
         let comma_before = frame_first > unit.0 && self.tokens[frame_first - 1].is(",") && !cue.participle(self.tokens);
-        let content = if cue.according_to() && frame_end < unit.1 && self.tokens[frame_end].is(",") {
+        // The frame closes its sentence (`…, analysts said on Monday.`), or sits inside it
+        // between commas (`The plan, Lee said, is …`).
+        let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
+        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";"));
+        let parenthetical = comma_before && after == Some(",") && !closes;
+        let content = if parenthetical && self.words(unit.0, frame_first - 1) >= 1 {
+            self.trimmed(unit.0, unit.1)
+        } else if cue.according_to() && frame_end < unit.1 && self.tokens[frame_end].is(",") {
             // Past an appositive: `According to X, deputy director of Y, the group has …`.
             let mut start = frame_end + 1;
             if appositive_at(self.tokens, start) {
@@ -352,11 +364,12 @@ impl Attributor<'_> {
                 }
             }
             self.trimmed(start, unit.1)
-        } else if comma_before && self.words(unit.0, frame_first - 1) >= MIN_REPORTED_WORDS {
+        } else if comma_before && closes && self.words(unit.0, frame_first - 1) >= MIN_REPORTED_WORDS {
             self.trimmed(unit.0, frame_first - 1)
         } else if !cue.according_to() {
             let start = self.reported_start(cue, frame_end, unit.1);
-            self.trimmed(start, unit.1).filter(|_| self.words(start, unit.1) >= MIN_REPORTED_WORDS)
+            let end = self.clause_end(start, unit.1);
+            self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS)
         } else {
             None
         };
@@ -375,6 +388,18 @@ impl Attributor<'_> {
             }
             _ => self.push(content, QuoteKind::Mixed, Some(cue_span), speaker_span, false),
         }
+    }
+
+    /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
+    /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
+    fn clause_end(&self, first: usize, ceil: usize) -> usize {
+        (first..ceil)
+            .find(|&j| {
+                let t = &self.tokens[j];
+                let opens_clause = t.is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is_word && CLAUSE_OPENERS.contains(&n.lower.as_str()));
+                self.quote_of_token[j].is_none() && (t.is(";") || t.is("—") || t.is("–") || opens_clause)
+            })
+            .unwrap_or(ceil)
     }
 
     /// The char span of tokens `[first, end)` without trailing punctuation outside quotes.

@@ -59,6 +59,17 @@ const CUE_VERBS: &[&[&str]] = &[
     &["yell", "yells", "yelled", "yelling"],
     &["shout", "shouts", "shouted", "shouting"],
     &["sing", "sings", "sang", "sung", "singing"],
+    &["call", "calls", "called", "calling"],
+    &["cite", "cites", "cited", "citing"],
+    &["criticize", "criticizes", "criticized", "criticizing"],
+    &["criticise", "criticises", "criticised", "criticising"],
+    &["accuse", "accuses", "accused", "accusing"],
+    &["describe", "describes", "described", "describing"],
+    &["question", "questions", "questioned", "questioning"],
+    &["endorse", "endorses", "endorsed", "endorsing"],
+    &["propose", "proposes", "proposed", "proposing"],
+    &["reject", "rejects", "rejected", "rejecting"],
+    &["expect", "expects", "expected", "expecting"],
     &["agree", "agrees", "agreed", "agreeing"],
     &["believe", "believes", "believed", "believing"],
     &["think", "thinks", "thought", "thinking"],
@@ -74,8 +85,16 @@ const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "re
 /// claims`): cues only when `that`, a colon or a quote mark follows.
 const NOUN_LIKE_FORMS: &[&str] = &[
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
-    "counters", "shows", "finds", "cautions", "tweets", "stresses", "demands", "shouts", "yells",
+    "counters", "shows", "finds", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
+    "questions",
 ];
+
+/// `call` reports speech when it calls for something or calls someone something, not when it
+/// names (`a group called X`) or phones.
+fn calls_for_or_names(tokens: &[Token], i: usize) -> bool {
+    let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+    matches!(next, Some("for" | "on" | "it" | "him" | "her" | "them" | "this" | "that")) || is_quote_mark(tokens.get(i + 1))
+}
 
 /// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
 const QUOTE_INTRODUCERS: &[&str] = &["continue", "sing"];
@@ -133,6 +152,9 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         if !(matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1))) {
             return None;
         }
+    }
+    if lemma == "call" && !calls_for_or_names(tokens, i) {
+        return None;
     }
     if QUOTE_INTRODUCERS.contains(&lemma) {
         let introduces = is_quote_mark(tokens.get(i + 1))
