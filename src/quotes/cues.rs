@@ -1,5 +1,4 @@
-//! The cue lexicon: verbs of saying (every inflection), a few verbs of belief that news uses to
-//! report positions, and the phrase `according to`.
+//! The cue lexicon: verbs of saying (every inflection) and the phrase `according to`.
 
 use super::words::Token;
 
@@ -71,10 +70,6 @@ const CUE_VERBS: &[&[&str]] = &[
     &["reject", "rejects", "rejected", "rejecting"],
     &["expect", "expects", "expected", "expecting"],
     &["agree", "agrees", "agreed", "agreeing"],
-    &["believe", "believes", "believed", "believing"],
-    &["think", "thinks", "thought", "thinking"],
-    &["find", "finds", "found", "finding"],
-    &["show", "shows", "showed", "shown", "showing"],
     &["indicate", "indicates", "indicated", "indicating"],
 ];
 
@@ -85,7 +80,7 @@ const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "re
 /// claims`): cues only when `that`, a colon or a quote mark follows.
 const NOUN_LIKE_FORMS: &[&str] = &[
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
-    "counters", "shows", "finds", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
+    "counters", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
     "questions",
 ];
 

@@ -114,7 +114,7 @@ fn name_ending_at(tokens: &[Token], end: usize, floor: usize) -> Option<Mention>
         return None;
     }
     let mut first = end - 1;
-    while first > floor {
+    while first > floor && !tokens[first].after_line_break {
         let prev = first - 1;
         let particle = word_in(&tokens[prev], NAME_PARTICLES) && prev > floor && name_part(tokens, prev - 1);
         if name_part(tokens, prev) || particle {
@@ -132,7 +132,7 @@ fn name_starting_at(tokens: &[Token], first: usize, ceil: usize) -> Option<Menti
         return None;
     }
     let mut end = first + 1;
-    while end < ceil {
+    while end < ceil && !tokens[end].after_line_break {
         let particle = word_in(&tokens[end], NAME_PARTICLES) && end + 1 < ceil && name_part(tokens, end + 1);
         if name_part(tokens, end) || particle {
             end += 1;
@@ -252,7 +252,7 @@ pub fn subject_after(tokens: &[Token], after: usize, ceil: usize) -> Option<Ment
     }
     if word_in(t, DETERMINERS) || word_in(t, BARE_SOURCES) {
         let mut end = j + 1;
-        while end < ceil && end - j < 7 && tokens[end].is_word && !word_in(&tokens[end], PHRASE_STOPS) {
+        while end < ceil && end - j < 7 && tokens[end].is_word && !word_in(&tokens[end], PHRASE_STOPS) && !word_in(&tokens[end], ATTACHING_PREPOSITIONS) {
             end += 1;
         }
         return (end > j + 1 || word_in(t, BARE_SOURCES)).then_some(Mention { first: j, end, kind: MentionKind::Description });

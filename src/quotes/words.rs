@@ -9,8 +9,10 @@ pub struct Token {
     /// Lowercased text; for punctuation the mark itself.
     pub lower: String,
     pub is_word: bool,
-    /// A word that starts with an uppercase letter or is all digits-and-capitals (`CSTO`).
+    /// A word that starts with an uppercase letter (`Moscow`, `CSTO`).
     pub capitalised: bool,
+    /// A line break separates it from the token before: names do not run across it.
+    pub after_line_break: bool,
 }
 
 impl Token {
@@ -31,14 +33,16 @@ fn is_apostrophe(c: char) -> bool {
 pub fn tokenize(chars: &[char]) -> Vec<Token> {
     let mut out = Vec::new();
     let mut i = 0;
+    let mut line_break = false;
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {
+            line_break |= c == '\n';
             i += 1;
             continue;
         }
         if !c.is_alphanumeric() {
-            out.push(token(chars, i, i + 1, false));
+            out.push(token(chars, i, i + 1, false, std::mem::take(&mut line_break)));
             i += 1;
             continue;
         }
@@ -59,20 +63,21 @@ pub fn tokenize(chars: &[char]) -> Vec<Token> {
             i += 1;
         }
         let possessive = i - start > 2 && is_apostrophe(chars[i - 2]) && matches!(chars[i - 1], 's' | 'S');
+        let after_line_break = std::mem::take(&mut line_break);
         if possessive {
-            out.push(token(chars, start, i - 2, true));
-            out.push(token(chars, i - 2, i, true));
+            out.push(token(chars, start, i - 2, true, after_line_break));
+            out.push(token(chars, i - 2, i, true, false));
         } else {
-            out.push(token(chars, start, i, true));
+            out.push(token(chars, start, i, true, after_line_break));
         }
     }
     out
 }
 
-fn token(chars: &[char], start: usize, end: usize, is_word: bool) -> Token {
+fn token(chars: &[char], start: usize, end: usize, is_word: bool, after_line_break: bool) -> Token {
     let text: String = chars[start..end].iter().collect();
     let capitalised = is_word && chars[start].is_uppercase();
-    Token { span: CharSpan::new(start, end), lower: text.to_lowercase(), is_word, capitalised }
+    Token { span: CharSpan::new(start, end), lower: text.to_lowercase(), is_word, capitalised, after_line_break }
 }
 
 #[cfg(test)]
