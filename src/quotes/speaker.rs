@@ -73,6 +73,10 @@ const BETWEEN_SUBJECT_AND_CUE: &[&str] = &[
     "once", "earlier", "separately", "privately", "openly", "frequently", "ultimately", "quickly", "bluntly",
 ];
 
+/// How far back an appositive between a subject and its cue may reach (`Ann Lee, director
+/// of … and a member of …, said`).
+const MAX_APPOSITIVE_TOKENS: usize = 30;
+
 const NAME_PARTICLES: &[&str] = &["de", "van", "von", "der", "al", "bin", "da", "di", "le", "la", "del", "du"];
 
 fn word_in(t: &Token, list: &[&str]) -> bool {
@@ -227,7 +231,7 @@ pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Ment
     }
     if t.is(",") {
         // An appositive between subject and cue: the name before the comma that opens it.
-        let open = (floor..k - 1).rev().take(14).find(|&j| tokens[j].is(","))?;
+        let open = (floor..k - 1).rev().take(MAX_APPOSITIVE_TOKENS).find(|&j| tokens[j].is(","))?;
         return name_ending_at(tokens, before_parenthesis(tokens, open, floor), floor);
     }
     speaker_ending_at(tokens, k, floor)
