@@ -94,7 +94,7 @@ struct AnnotateArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Gold annotations: byline JSONL, or a CoNLL-2003 column file.
+    /// Gold annotations: byline JSONL, PolNeAR JSONL (quotes), or a CoNLL-2003 column file.
     #[arg(long, value_name = "GOLD", required_unless_present = "conll")]
     gold: Option<PathBuf>,
     /// A CoNLL column file as gold (same as --gold).
