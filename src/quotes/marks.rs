@@ -108,6 +108,9 @@ fn pair_doubles(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
     let mut out = Vec::new();
     // The open quote: its opening mark's span and the paragraph it has reached.
     let mut open: Option<(CharSpan, usize)> = None;
+    // Quotes of the other style (curly inside straight or the reverse) open inside it.
+    let mut nested = 0usize;
+    let straight = |mark: CharSpan| matches!(chars[mark.start], '"' | '\'');
     for (p, para) in paragraphs.iter().enumerate() {
         let mut i = para.start;
         while i < para.end {
@@ -117,6 +120,27 @@ fn pair_doubles(chars: &[char], paragraphs: &[CharSpan]) -> Vec<Quoted> {
             };
             let mark = CharSpan::new(i, i + len);
             i += len;
+            if let Some((o, _)) = open.filter(|&(_, reached)| reached == p) {
+                if straight(o) != straight(mark) {
+                    match role {
+                        Role::Open => {
+                            nested += 1;
+                            continue;
+                        }
+                        Role::Close | Role::Either if nested > 0 => {
+                            nested -= 1;
+                            continue;
+                        }
+                        Role::Either => {
+                            nested += 1;
+                            continue;
+                        }
+                        // A quote opened with one style and closed with the other.
+                        Role::Close => {}
+                    }
+                }
+            }
+            nested = 0;
             if let Some((o, reached)) = open {
                 if reached < p {
                     // The quote was still open when its paragraph ended: it goes on only if this
@@ -183,6 +207,14 @@ mod tests {
     fn straight_guillemet_and_doubled_apostrophe_marks() {
         assert_eq!(contents("\"Yes,\" she said. «Non», he said."), vec![("Yes,".into(), true), ("Non".into(), true)]);
         assert_eq!(contents("''It is late,'' he said."), vec![("It is late,".into(), true)]);
+    }
+
+    #[test]
+    fn curly_quotes_nest_inside_straight_ones() {
+        let text = "He read: \"The question was: “Are you well?” and they said no.\" Then he left.";
+        assert_eq!(contents(text), vec![("The question was: “Are you well?” and they said no.".into(), true)]);
+        // Opened straight, closed curly: one quote.
+        assert_eq!(contents("\"The bridge stays open,” said Ann."), vec![("The bridge stays open,".into(), true)]);
     }
 
     #[test]
