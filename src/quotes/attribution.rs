@@ -221,7 +221,7 @@ impl Attributor<'_> {
     }
 
     /// The subject of the clause a participle cue hangs on: the speaker of an earlier frame in
-    /// the unit (`“…,” Lee said, adding later, “…”`), else the subject opening the unit.
+    /// the unit (`“…,” Lee said, adding later, “…”`), else the subject of the unit.
     fn clause_subject(&self, u: usize, cue: usize) -> Option<(CharSpan, MentionKind)> {
         let unit_start = self.char_start(self.units[u].first);
         let cue_start = self.char_start(cue);
@@ -229,8 +229,16 @@ impl Attributor<'_> {
         if let Some(f) = earlier {
             return f.speaker;
         }
-        let ceil = self.outside_ceil(u, self.units[u].first);
-        clause_opening_subject(self.tokens, self.units[u].first, ceil).map(|m| (m.span(self.tokens), m.kind))
+        // The sentence's subject: at its start, or after an opening adverbial (`In a speech on
+        // Monday, Lee …`).
+        let first = self.units[u].first;
+        let ceil = self.outside_ceil(u, first).min(cue);
+        let after_adverbial = (first..ceil).find(|&j| self.tokens[j].is(",")).map(|comma| comma + 1);
+        [Some(first), after_adverbial]
+            .into_iter()
+            .flatten()
+            .find_map(|start| clause_opening_subject(self.tokens, start, ceil))
+            .map(|m| (m.span(self.tokens), m.kind))
     }
 
     /// An unused quote that ends just before token `frame_first`, separated by a comma at most.

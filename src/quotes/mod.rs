@@ -269,6 +269,14 @@ mod tests {
     }
 
     #[test]
+    fn participles_and_coordinated_cues_find_the_clause_subject() {
+        let s = one("In a speech on Monday, Ann Lee attacked the plan, saying, “It will cost us dearly.”");
+        assert_eq!(s, q(QuoteKind::Direct, "It will cost us dearly.", "saying", "Ann Lee", Some("Ann Lee")));
+        let s = one("Mayor Ann Lee spoke. Then she smiled and said, “It will not happen.”");
+        assert_eq!(s, q(QuoteKind::Direct, "It will not happen.", "said", "she", Some("Ann Lee")));
+    }
+
+    #[test]
     fn speech_after_its_frame_takes_the_speaker_of_the_quote_before() {
         let doc = annotate("“We are ready,” Ann Lee said. “The vote is tomorrow and we will win it.”");
         let s = summary(&doc);

@@ -226,6 +226,11 @@ pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Ment
     if word_in(t, PRONOUNS) {
         return Some(Mention { first: k - 1, end: k, kind: MentionKind::Pronoun });
     }
+    // `she smiled and said`: the subject of the verb coordinated with the cue.
+    if t.is("and") && k >= floor + 3 && tokens[k - 2].is_word && !tokens[k - 2].capitalised {
+        let j = k - 2;
+        return Some(&tokens[j - 1]).filter(|s| word_in(s, PRONOUNS)).map(|_| Mention { first: j - 1, end: j, kind: MentionKind::Pronoun }).or_else(|| name_ending_at(tokens, j, floor));
+    }
     if t.is("who") && k - 1 > floor && tokens[k - 2].is(",") {
         return phrase_ending_at(tokens, k - 2, floor);
     }
