@@ -204,8 +204,9 @@ impl Attributor<'_> {
             None => None,
         };
         // A cue without a speaker is most often not a report (`In one report last week`).
-        let Some(speaker_span) = speaker_span else { return };
-        let speaker_span = Some(speaker_span);
+        if speaker_span.is_none() {
+            return;
+        }
         if !cue.according_to() {
             if let Some(q) = self.quote_before(frame_first) {
                 self.take_quote_before(q, cue_span, speaker_span);
