@@ -269,6 +269,17 @@ mod tests {
     }
 
     #[test]
+    fn odd_texts_give_valid_offsets() {
+        for text in [
+            "", "“", "”", "\"", "''", "''''", "said", "he said", "According to", "“said”", "— Ann Lee",
+            "“Unclosed at the very end, she said", ", said", "Said:", "“A” “B” “C”", "«»", "‘’ ’‘", "\n\n“\n\n”\n",
+            "Ann Lee, (", "He smiled and said", "and said “x”", "who said", "“x,” said, “y”", "👍 “👍 👍 👍 👍,” 👍 said.",
+        ] {
+            annotate(text);
+        }
+    }
+
+    #[test]
     fn participles_and_coordinated_cues_find_the_clause_subject() {
         let s = one("In a speech on Monday, Ann Lee attacked the plan, saying, “It will cost us dearly.”");
         assert_eq!(s, q(QuoteKind::Direct, "It will cost us dearly.", "saying", "Ann Lee", Some("Ann Lee")));
