@@ -188,8 +188,9 @@ impl Attributor<'_> {
             subject_after(tokens, cue.end, ceil)
         } else {
             // `,” said Smith`, `, said the spokesman`: the subject follows the cue.
+            // A participle's following noun is the reported clause's subject (`saying he …`).
             let after_break = cue.first == floor || matches!(tokens[cue.first - 1].lower.as_str(), "," | "—" | "–");
-            let inverted = if after_break { subject_after(tokens, cue.end, ceil) } else { None };
+            let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
             inverted.or_else(|| subject_before(tokens, cue.first, floor))
         };
         let (frame_first, frame_end) = match speaker {
@@ -321,8 +322,8 @@ impl Attributor<'_> {
         let unit_end = self.units[u].end;
         let same_unit = open_token < unit_end;
         let runs_on = same_unit && self.words(close_token.min(unit_end), unit_end) > 1;
-        // `X said: “…”` and `X said, “…”` introduce a quote; `X said the plan was “…”` quotes
-        // inside a reported clause.
+        // `X said: “…”`, `X said in a statement, “…”` introduce a quote; `X said the plan was
+        // “…”` quotes inside a reported clause.
         let introduced = self.words(frame_end, open_token) == 0 || matches!(self.tokens[open_token - 1].lower.as_str(), ":" | ",");
         if same_unit && (runs_on || !introduced) {
             let start = self.reported_start(cue, frame_end, unit_end);
