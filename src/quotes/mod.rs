@@ -283,6 +283,8 @@ mod tests {
     fn participles_and_coordinated_cues_find_the_clause_subject() {
         let s = one("In a speech on Monday, Ann Lee attacked the plan, saying, “It will cost us dearly.”");
         assert_eq!(s, q(QuoteKind::Direct, "It will cost us dearly.", "saying", "Ann Lee", Some("Ann Lee")));
+        let s = one("Ann Lee attacked the plan, saying he “has failed every family in the city.”");
+        assert_eq!(s, q(QuoteKind::Mixed, "he “has failed every family in the city.”", "saying", "Ann Lee", Some("Ann Lee")));
         let s = one("Mayor Ann Lee spoke. Then she smiled and said, “It will not happen.”");
         assert_eq!(s, q(QuoteKind::Direct, "It will not happen.", "said", "she", Some("Ann Lee")));
     }
