@@ -16,5 +16,6 @@ pub mod link;
 pub mod ner;
 pub mod output;
 pub mod pipeline;
+pub mod quotes;
 pub mod segment;
 pub mod train;

@@ -186,7 +186,7 @@ struct AnnotateArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Gold annotations: byline JSONL, or a CoNLL-2003 column file.
+    /// Gold annotations: byline JSONL, PolNeAR JSONL (quotes), or a CoNLL-2003 column file.
     #[arg(long, value_name = "GOLD", required_unless_present = "conll")]
     gold: Option<PathBuf>,
     /// A CoNLL column file as gold (same as --gold).
@@ -294,11 +294,11 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 
 /// Loads what the chosen stages need.
 fn build_stages(model: &ModelArgs, stages: &StageArgs, link: &LinkArgs) -> Result<Stages> {
-    let mut out = Stages { ner: None, linker: None };
+    let mut out = Stages { ner: None, quotes: false, linker: None };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
-            StageName::Quotes => {}
+            StageName::Quotes => out.quotes = true,
             StageName::Link => out.linker = Some(Linker::new(load_gazetteer(link)?, link.link_threshold, link.explain)),
         }
     }

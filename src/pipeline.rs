@@ -22,11 +22,14 @@ use crate::ingest::{self, Source};
 use crate::link::Linker;
 use crate::ner::Ner;
 use crate::output;
+use crate::quotes;
 use crate::segment;
 
 /// The annotating stages, each optional.
 pub struct Stages {
     pub ner: Option<Ner>,
+    /// Quote extraction (after NER, whose entities resolve speakers).
+    pub quotes: bool,
     pub linker: Option<Linker>,
 }
 
@@ -36,6 +39,9 @@ impl Stages {
         docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
         if let Some(ner) = &self.ner {
             ner.annotate(docs);
+        }
+        if self.quotes {
+            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", quotes::extract));
         }
         // Linking runs last: it reads the entities and fills the quote speakers' ids.
         if let Some(linker) = &self.linker {

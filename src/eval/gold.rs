@@ -97,7 +97,10 @@ fn json_doc(v: Value) -> Result<GoldDoc> {
     if v.get("ner").is_some() && v.get("labels").is_some() {
         return aida_doc(&v);
     }
-    bail!("unrecognised gold record: expected the byline output schema (with \"entities\") or AIDA-CoNLL JSONL (with \"ner\" and \"labels\")")
+    if v.get("annotations").is_some() {
+        return polnear_doc(v);
+    }
+    bail!("unrecognised gold record: expected the byline output schema (with \"entities\"), AIDA-CoNLL JSONL (with \"ner\" and \"labels\") or PolNeAR (with \"annotations\")")
 }
 
 /// An AIDA-CoNLL record: `text`, `ner` mentions (`span` in chars, `type`) and `labels` that give
@@ -149,6 +152,61 @@ pub fn copy_entities(gold: &GoldDoc, doc: &mut Document) {
         })
         .collect();
     doc.entities.sort_by_key(|e| (e.start, e.end));
+}
+
+/// A PolNeAR record: `{id, text, annotations: [{annotator, attributions: [{source, cue,
+/// content}]}]}` with `[start, end]` char offsets, possibly several per field. The first
+/// annotator's attributions are the gold; a document nobody annotated carries no quote gold.
+fn polnear_doc(v: Value) -> Result<GoldDoc> {
+    let id = v.get("id").and_then(Value::as_str).context("PolNeAR record without an \"id\"")?.to_string();
+    let text = v.get("text").and_then(Value::as_str).context("PolNeAR record without a \"text\"")?.to_string();
+    let chars: Vec<char> = text.chars().collect();
+    let spans = |a: &Value, field: &str| -> Result<Vec<CharSpan>> {
+        let Some(list) = a.get(field).and_then(Value::as_array) else { return Ok(Vec::new()) };
+        list.iter()
+            .map(|pair| {
+                let s = pair.get(0).and_then(Value::as_u64);
+                let e = pair.get(1).and_then(Value::as_u64);
+                match (s, e) {
+                    (Some(s), Some(e)) if s <= e && e as usize <= chars.len() => Ok(CharSpan::new(s as usize, e as usize)),
+                    _ => bail!("{field}: {pair} is not a [start, end] range of the text"),
+                }
+            })
+            .collect()
+    };
+    let first = v.get("annotations").and_then(Value::as_array).and_then(|a| a.first());
+    let quotes = match first {
+        None => None,
+        Some(annotation) => {
+            let attributions = annotation.get("attributions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+            let mut quotes = Vec::new();
+            for a in attributions {
+                let content = spans(a, "content")?;
+                let direct = in_quotation_marks(&chars, &content);
+                quotes.push(GoldQuote { content, source: spans(a, "source")?, cue: spans(a, "cue")?, direct });
+            }
+            Some(quotes)
+        }
+    };
+    Ok(GoldDoc { id, text, entities: None, quotes, has_links: false })
+}
+
+/// Whether a content is a direct quote: from its first piece's start to its last piece's end,
+/// it opens with a quotation mark and closes with one (trailing punctuation aside).
+fn in_quotation_marks(chars: &[char], content: &[CharSpan]) -> bool {
+    let (Some(first), Some(last)) = (content.iter().map(|c| c.start).min(), content.iter().map(|c| c.end).max()) else {
+        return false;
+    };
+    let inner: Vec<char> = chars[first..last].iter().copied().filter(|c| !c.is_whitespace()).collect();
+    let trimmed: &[char] = {
+        let mut end = inner.len();
+        while end > 0 && matches!(inner[end - 1], '.' | ',' | ';' | ':' | '!' | '?') {
+            end -= 1;
+        }
+        &inner[..end]
+    };
+    let mark = |c: &char| matches!(c, '"' | '“' | '”' | '«' | '»' | '‘' | '’' | '\'');
+    trimmed.len() > 2 && trimmed.first().is_some_and(mark) && trimmed.last().is_some_and(mark)
 }
 
 /// CoNLL-2003 columns: the token first, the IOB tag last; `-DOCSTART-` lines separate documents.
@@ -231,8 +289,6 @@ mod tests {
     fn aida_records_give_mentions_and_ids() {
         let line = r#"{"id": 7, "text": "Moscow and Kiev met", "ner": [{"span": [0, 6], "type": "LOC"}, {"span": [11, 15], "type": "LOC"}], "labels": [{"span": [0, 6], "entity_id": "Q649"}, {"span": [11, 15], "entity_id": "<NIL>"}]}"#;
         let doc = json_doc(serde_json::from_str(line).unwrap()).unwrap();
-        assert_eq!(doc.id, "7");
-        assert!(doc.has_links);
         let ents = doc.entities.as_ref().unwrap();
         assert_eq!(ents[0].kb_id.as_deref(), Some("Q649"));
         assert_eq!(ents[1].kb_id, None);
@@ -240,6 +296,32 @@ mod tests {
         copy_entities(&doc, &mut d);
         assert_eq!(d.entities[1].text, "Kiev");
         assert!(d.check_offsets().is_ok());
+    }
+
+    #[test]
+    fn polnear_records_take_the_first_annotator_and_tell_direct_quotes() {
+        // An invented article in PolNeAR's layout.
+        let text = "“We will win,” Jo said. Jo said they would win.";
+        let v = serde_json::json!({
+            "id": "p1",
+            "text": text,
+            "annotations": [
+                {"annotator": "a", "attributions": [
+                    {"id": "1", "source": [[15, 17]], "cue": [[18, 22]], "content": [[0, 14]]},
+                    {"id": "2", "source": [[24, 26]], "cue": [[27, 31]], "content": [[32, 46]]},
+                    {"id": "3"}
+                ]},
+                {"annotator": "b", "attributions": []}
+            ]
+        });
+        let doc = json_doc(v).unwrap();
+        let quotes = doc.quotes.unwrap();
+        assert_eq!(quotes.len(), 3);
+        assert!(quotes[0].direct);
+        assert!(!quotes[1].direct);
+        assert!(quotes[2].content.is_empty());
+        assert_eq!(quotes[1].source, vec![CharSpan::new(24, 26)]);
+        assert!(doc.entities.is_none());
     }
 
     #[test]

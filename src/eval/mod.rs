@@ -8,6 +8,7 @@ pub mod entities;
 pub mod gold;
 pub mod linking;
 pub mod metrics;
+pub mod quotes;
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,6 +19,7 @@ use crate::output::Record;
 use entities::{EntityCounter, EntityReport};
 use gold::GoldDoc;
 use linking::{LinkCounter, LinkReport};
+use quotes::{QuoteCounter, QuoteReport};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -31,6 +33,7 @@ pub struct Report {
     pub entities: Option<EntityReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linking: Option<LinkReport>,
+    pub quotes: Option<QuoteReport>,
 }
 
 impl std::fmt::Display for Report {
@@ -42,6 +45,9 @@ impl std::fmt::Display for Report {
         )?;
         if let Some(e) = &self.entities {
             write!(f, "{e}")?;
+        }
+        if let Some(q) = &self.quotes {
+            write!(f, "{q}")?;
         }
         if let Some(l) = &self.linking {
             write!(f, "{l}")?;
@@ -59,11 +65,14 @@ pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
 pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&HashSet<&str>>) -> Result<Report> {
     let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
     let empty = Vec::new();
-    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, linking: None };
+    let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, linking: None, quotes: None };
     let mut links = LinkCounter::default();
     let mut any_links = false;
     let mut ents = EntityCounter::default();
     let mut any_entities = false;
+    let mut quotes = QuoteCounter::default();
+    let mut any_quotes = false;
+    let empty_quotes = Vec::new();
     for g in gold {
         let p = by_id.get(g.id.as_str()).copied();
         match p {
@@ -84,6 +93,10 @@ pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&H
                 links.add(gold_entities, pred_entities, known_ids);
             }
         }
+        if let Some(gold_quotes) = &g.quotes {
+            any_quotes = true;
+            quotes.add(&g.text, gold_quotes, p.map(|p| &p.quotes).unwrap_or(&empty_quotes));
+        }
     }
     if report.documents == report.missing_predictions && !gold.is_empty() {
         bail!("no prediction matches a gold document by id (gold ids look like {:?})", gold[0].id);
@@ -93,6 +106,9 @@ pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&H
     }
     if any_links {
         report.linking = Some(links.report(known_ids));
+    }
+    if any_quotes {
+        report.quotes = Some(quotes.report());
     }
     Ok(report)
 }

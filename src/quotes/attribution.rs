@@ -1,0 +1,505 @@
+//! Attribution: ties cues, speakers and quoted spans together into quotes.
+//!
+//! The text is cut into units — sentences, joined where a quote runs across a sentence end — and
+//! every cue outside quotation marks is read with its subject as a frame (`he said`, `Hakob
+//! Badalyan told AFP`, `according to Vladimir Zharikhin`). A frame takes, in this order:
+//! 1. the quote just before it (`“…,” he said`; with words of the sentence before the quote it
+//!    is a mixed quote: `the bloc is struggling with “…,” X told AFP`), and a second quote after
+//!    it (`“…,” he said, “…”`);
+//! 2. the quote just after it (`X said: “…”`, or a quote opening the next paragraph after a
+//!    colon; a mixed quote when the quote sits inside a reported clause: `X said that it was “…”`);
+//! 3. otherwise reported speech: the clause before a comma (`…, others suggested`), the clause
+//!    after `according to X,`, or the clause after the cue (`X said (that) …`).
+//!
+//! Quoted spans that no frame takes are speech when they read as such — whole sentences or
+//! `— Name` trailers — and scare quotes or titles otherwise, which are dropped. Speech without a
+//! frame takes the speaker of the quote before it in the same or the previous paragraph.
+
+use super::cues::{cue_at, Cue};
+use super::marks::Quoted;
+use super::speaker::{appositive_at, clause_opening_subject, phrase_start, subject_after, subject_before, trailer_name, MentionKind};
+use super::words::Token;
+use crate::document::{CharSpan, QuoteKind};
+
+/// A quote as found, before its speaker is resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub content: CharSpan,
+    pub kind: QuoteKind,
+    pub cue: Option<CharSpan>,
+    pub speaker: Option<(CharSpan, MentionKind)>,
+    /// The speaker was carried over from an earlier quote rather than found beside this one.
+    pub carried: bool,
+    /// The quotation mark was never closed (the quote was cut at its paragraph's end).
+    pub unclosed: bool,
+}
+
+/// Words a direct quote needs to count as speech without a frame beside it.
+const MIN_UNFRAMED_WORDS: usize = 4;
+/// Words a reported clause needs.
+const MIN_REPORTED_WORDS: usize = 3;
+/// Words allowed between a frame and the quote it introduces (`said in a statement on Monday:`).
+const MAX_INTRO_WORDS: usize = 6;
+
+/// Words allowed after a frame that closes its sentence (`on Monday in a statement`).
+const MAX_TRAILING_WORDS: usize = 4;
+/// Words that open a new clause after a comma, ending a reported one.
+const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
+
+const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
+const DASHES: &[&str] = &["—", "―", "–", "-"];
+
+struct Unit {
+    /// Token range, end-exclusive.
+    first: usize,
+    end: usize,
+}
+
+struct Attributor<'a> {
+    chars: &'a [char],
+    tokens: &'a [Token],
+    quotes: &'a [Quoted],
+    paragraphs: &'a [CharSpan],
+    /// For each token, the quote whose marks enclose it (marks included).
+    quote_of_token: Vec<Option<usize>>,
+    units: Vec<Unit>,
+    /// For each token, its unit.
+    unit_of_token: Vec<usize>,
+    used: Vec<bool>,
+    found: Vec<Found>,
+}
+
+/// Finds the quotes of a text.
+pub fn attribute(chars: &[char], tokens: &[Token], quotes: &[Quoted], sentences: &[CharSpan], paragraphs: &[CharSpan]) -> Vec<Found> {
+    let mut quote_of_token = vec![None; tokens.len()];
+    for (q, quoted) in quotes.iter().enumerate() {
+        let outer = quoted.outer;
+        let first = tokens.partition_point(|t| t.span.start < outer.start);
+        for slot in quote_of_token[first..].iter_mut().zip(&tokens[first..]).take_while(|(_, t)| t.span.start < outer.end) {
+            // Nested spans are inside their outer quote already.
+            slot.0.get_or_insert(q);
+        }
+    }
+    let units = units(tokens, quotes, sentences);
+    let mut unit_of_token = vec![0; tokens.len()];
+    for (u, unit) in units.iter().enumerate() {
+        unit_of_token[unit.first..unit.end].fill(u);
+    }
+    let mut a = Attributor {
+        chars,
+        tokens,
+        quotes,
+        paragraphs,
+        quote_of_token,
+        units,
+        unit_of_token,
+        used: vec![false; quotes.len()],
+        found: Vec::new(),
+    };
+    for u in 0..a.units.len() {
+        a.frames_in_unit(u);
+    }
+    a.unframed_quotes();
+    a.found.sort_by_key(|f| (f.content.start, f.content.end));
+    a.found.dedup_by(|later, earlier| later.content == earlier.content);
+    a.found
+}
+
+/// Sentences, joined where a quote runs across a sentence end, as token ranges.
+fn units(tokens: &[Token], quotes: &[Quoted], sentences: &[CharSpan]) -> Vec<Unit> {
+    let mut joins_next = vec![false; sentences.len()];
+    for q in quotes {
+        let outer = q.outer;
+        let first = sentences.partition_point(|s| s.end <= outer.start);
+        let last = sentences.partition_point(|s| s.start < outer.end);
+        for join in joins_next.iter_mut().take(last.saturating_sub(1)).skip(first) {
+            *join = true;
+        }
+    }
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (k, s) in sentences.iter().enumerate() {
+        let unit_start = *start.get_or_insert(s.start);
+        if !joins_next[k] {
+            let first = tokens.partition_point(|t| t.span.start < unit_start);
+            let end = tokens.partition_point(|t| t.span.start < s.end);
+            if first < end {
+                out.push(Unit { first, end });
+            }
+            start = None;
+        }
+    }
+    out
+}
+
+impl Attributor<'_> {
+    fn char_start(&self, token: usize) -> usize {
+        self.tokens.get(token).map_or(self.chars.len(), |t| t.span.start)
+    }
+
+    fn paragraph_of(&self, pos: usize) -> usize {
+        self.paragraphs.partition_point(|p| p.end <= pos)
+    }
+
+    fn words(&self, first: usize, end: usize) -> usize {
+        self.tokens[first..end].iter().filter(|t| t.is_word).count()
+    }
+
+    fn span_of(&self, first: usize, end: usize) -> CharSpan {
+        CharSpan::new(self.tokens[first].span.start, self.tokens[end - 1].span.end)
+    }
+
+    /// Token index of the first token at or after char `pos`.
+    fn token_at(&self, pos: usize) -> usize {
+        self.tokens.partition_point(|t| t.span.start < pos)
+    }
+
+    fn frames_in_unit(&mut self, u: usize) {
+        let (first, end) = (self.units[u].first, self.units[u].end);
+        let mut i = first;
+        while i < end {
+            let cue = if self.quote_of_token[i].is_none() { cue_at(self.tokens, i) } else { None };
+            match cue {
+                Some(cue) => {
+                    self.frame(u, cue);
+                    i = cue.end;
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// The first token of the stretch outside quotes that holds token `i` within its unit.
+    fn outside_floor(&self, u: usize, i: usize) -> usize {
+        let first = self.units[u].first;
+        (first..i).rev().find(|&j| self.quote_of_token[j].is_some()).map_or(first, |j| j + 1)
+    }
+
+    fn outside_ceil(&self, u: usize, i: usize) -> usize {
+        let end = self.units[u].end;
+        (i..end).find(|&j| self.quote_of_token[j].is_some()).unwrap_or(end)
+    }
+
+    fn frame(&mut self, u: usize, cue: Cue) {
+        let floor = self.outside_floor(u, cue.first);
+        let ceil = self.outside_ceil(u, cue.end);
+        let tokens = self.tokens;
+        let speaker = if cue.according_to() {
+            subject_after(tokens, cue.end, ceil)
+        } else {
+            // `,” said Smith`, `, said the spokesman`: the subject follows the cue.
+            // A participle's following noun is the reported clause's subject (`saying he …`).
+            let after_break = cue.first == floor || matches!(tokens[cue.first - 1].lower.as_str(), "," | "—" | "–");
+            let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
+            inverted.or_else(|| subject_before(tokens, cue.first, floor))
+        };
+        let (frame_first, frame_end) = match speaker {
+            Some(m) if m.first < cue.first => (phrase_start(tokens, &m, floor), cue.end),
+            Some(m) => (cue.first, m.end.max(cue.end)),
+            None => (cue.first, cue.end),
+        };
+        let cue_span = self.span_of(cue.first, cue.end);
+        let speaker_span = match speaker {
+            Some(m) => Some((m.span(tokens), m.kind)),
+            None if cue.participle(tokens) => self.clause_subject(u, cue.first),
+            None => None,
+        };
+        // A cue without a speaker is most often not a report (`In one report last week`).
+        if speaker_span.is_none() {
+            return;
+        }
+        if !cue.according_to() {
+            if let Some(q) = self.quote_before(frame_first) {
+                self.take_quote_before(q, cue_span, speaker_span);
+                self.take_interrupting_quote(self.unit_of_token[frame_end.min(tokens.len() - 1)], frame_end, cue_span, speaker_span);
+                return;
+            }
+            if let Some(q) = self.quote_after(u, frame_end) {
+                self.take_quote_after(q, u, &cue, frame_end, cue_span, speaker_span);
+                return;
+            }
+        }
+        self.reported(u, &cue, speaker_span, frame_first, frame_end, cue_span);
+    }
+
+    /// The subject of the clause a participle cue hangs on: the speaker of an earlier frame in
+    /// the unit (`“…,” Lee said, adding later, “…”`), else the subject of the unit.
+    fn clause_subject(&self, u: usize, cue: usize) -> Option<(CharSpan, MentionKind)> {
+        let unit_start = self.char_start(self.units[u].first);
+        let cue_start = self.char_start(cue);
+        let earlier = self.found.iter().rev().find(|f| f.cue.is_some_and(|c| unit_start <= c.start && c.end <= cue_start));
+        if let Some(f) = earlier {
+            return f.speaker;
+        }
+        // The sentence's subject: at its start, or after an opening adverbial (`In a speech on
+        // Monday, Lee …`).
+        let first = self.units[u].first;
+        let ceil = self.outside_ceil(u, first).min(cue);
+        let after_adverbial = (first..ceil).find(|&j| self.tokens[j].is(",")).map(|comma| comma + 1);
+        [Some(first), after_adverbial]
+            .into_iter()
+            .flatten()
+            .find_map(|start| clause_opening_subject(self.tokens, start, ceil))
+            .map(|m| (m.span(self.tokens), m.kind))
+    }
+
+    /// An unused quote that ends just before token `frame_first`, separated by a comma at most.
+    fn quote_before(&self, frame_first: usize) -> Option<usize> {
+        let pos = self.char_start(frame_first);
+        let q = self.quotes.iter().enumerate().rev().find(|(_, q)| q.outer.end <= pos && q.closed)?.0;
+        let gap = &self.chars[self.quotes[q].outer.end..pos];
+        let tight = gap.iter().all(|c| c.is_whitespace() || *c == ',') && !gap.contains(&'\n');
+        (tight && !self.used[q]).then_some(q)
+    }
+
+    /// Words before quote `q` in its unit, after any earlier quote there: the start of the
+    /// reported clause that makes it a mixed quote.
+    fn lead_in(&self, q: usize) -> Option<usize> {
+        let open_token = self.token_at(self.quotes[q].outer.start);
+        let u = self.unit_of_token.get(open_token).copied()?;
+        let mut floor = self.outside_floor(u, open_token);
+        // The clause starts after an opening adverbial: `But three decades on, the bloc …`.
+        if let Some(comma) = (floor..open_token).rev().find(|&j| self.tokens[j].is(",")) {
+            if self.words(comma + 1, open_token) >= 2 {
+                floor = comma + 1;
+            }
+        }
+        // A leading `But` or a closing frame of an earlier quote is not a reported clause.
+        let words = self.words(floor, open_token);
+        let ends_with_colon = open_token > floor && self.tokens[open_token - 1].is(":");
+        (words >= 2 && !ends_with_colon).then_some(floor)
+    }
+
+    fn take_quote_before(&mut self, q: usize, cue: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
+        self.used[q] = true;
+        let quoted = self.quotes[q];
+        let (content, kind) = match self.lead_in(q) {
+            Some(lead) => (CharSpan::new(self.char_start(lead), quoted.outer.end), QuoteKind::Mixed),
+            None => (self.direct_content(quoted), QuoteKind::Direct),
+        };
+        self.push(content, kind, Some(cue), speaker, !quoted.closed);
+    }
+
+    /// `“…,” he said, “…”`, `“…,” Lee said at the meeting, “…”`: the quote that resumes after
+    /// the frame in the same unit.
+    fn take_interrupting_quote(&mut self, u: usize, frame_end: usize, cue: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
+        let unit_end = self.units[u].end.max(frame_end);
+        let Some(open) = (frame_end..unit_end).find(|&j| self.quote_of_token[j].is_some()) else { return };
+        let q = self.quote_of_token[open].expect("found above");
+        let resumes = open > frame_end && matches!(self.tokens[open - 1].lower.as_str(), "," | ":" | "but" | "and");
+        if self.used[q] || self.quotes[q].outer.start != self.tokens[open].span.start || !resumes || self.words(frame_end, open) > MAX_INTRO_WORDS {
+            return;
+        }
+        self.used[q] = true;
+        let quoted = self.quotes[q];
+        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue), speaker, !quoted.closed);
+    }
+
+    /// An unused quote that opens a few words after the frame in its unit, or opens the next
+    /// unit of the same or the next paragraph when the frame ends its unit with a colon.
+    fn quote_after(&self, u: usize, frame_end: usize) -> Option<usize> {
+        let unit_end = self.units[u].end;
+        let mut j = frame_end;
+        while j < unit_end && self.quote_of_token[j].is_none() {
+            j += 1;
+        }
+        if j < unit_end {
+            let q = self.quote_of_token[j]?;
+            let ok = !self.used[q] && self.quotes[q].outer.start == self.tokens[j].span.start && self.words(frame_end, j) <= MAX_INTRO_WORDS;
+            return ok.then_some(q);
+        }
+        let colon = unit_end > frame_end && self.tokens[unit_end - 1].is(":") && self.words(frame_end, unit_end) <= MAX_INTRO_WORDS;
+        let q = self.tokens.get(unit_end).and_then(|_| self.quote_of_token[unit_end])?;
+        let next_paragraph = self.paragraph_of(self.quotes[q].outer.start) <= self.paragraph_of(self.char_start(frame_end)) + 1;
+        (colon && next_paragraph && !self.used[q] && self.quotes[q].outer.start == self.tokens[unit_end].span.start).then_some(q)
+    }
+
+    fn take_quote_after(&mut self, q: usize, u: usize, cue: &Cue, frame_end: usize, cue_span: CharSpan, speaker: Option<(CharSpan, MentionKind)>) {
+        self.used[q] = true;
+        let quoted = self.quotes[q];
+        let open_token = self.token_at(quoted.outer.start);
+        let close_token = self.token_at(quoted.outer.end);
+        let unit_end = self.units[u].end;
+        let same_unit = open_token < unit_end;
+        let runs_on = same_unit && self.words(close_token.min(unit_end), unit_end) > 1;
+        // `X said: “…”`, `X said in a statement, “…”` introduce a quote; `X said the plan was
+        // “…”` quotes inside a reported clause.
+        let introduced = self.words(frame_end, open_token) == 0 || matches!(self.tokens[open_token - 1].lower.as_str(), ":" | ",");
+        if same_unit && (runs_on || !introduced) {
+            let start = self.reported_start(cue, frame_end, unit_end);
+            if let Some(content) = self.trimmed(start, unit_end) {
+                self.push(content, QuoteKind::Mixed, Some(cue_span), speaker, !quoted.closed);
+                return;
+            }
+        }
+        self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue_span), speaker, !quoted.closed);
+    }
+
+    /// Where reported content starts after a cue: past the addressee of `told` and past `that`.
+    fn reported_start(&self, cue: &Cue, frame_end: usize, ceil: usize) -> usize {
+        let mut j = frame_end;
+        if cue.takes_addressee() && j < ceil {
+            let t = &self.tokens[j];
+            if t.is_word && (OBJECT_PRONOUNS.contains(&t.lower.as_str()) || t.capitalised) {
+                j += 1;
+                while j < ceil && self.tokens[j].capitalised {
+                    j += 1;
+                }
+            }
+        }
+        while j < ceil && (self.tokens[j].is("that") || self.tokens[j].is(",") || self.tokens[j].is(":")) {
+            j += 1;
+        }
+        j
+    }
+
+    /// Reported speech: the clause a frame reports.
+    fn reported(&mut self, u: usize, cue: &Cue, speaker_span: Option<(CharSpan, MentionKind)>, frame_first: usize, frame_end: usize, cue_span: CharSpan) {
+        let unit = (self.units[u].first, self.units[u].end);
+        // A participle reports what follows it: `…, saying that …`.
+        let comma_before = frame_first > unit.0 && self.tokens[frame_first - 1].is(",") && !cue.participle(self.tokens);
+        // The frame closes its sentence (`…, analysts said on Monday.`), or sits inside it
+        // between commas (`The plan, Lee said, is …`).
+        let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
+        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";"));
+        let parenthetical = comma_before && after == Some(",") && !closes;
+        let content = if parenthetical && self.words(unit.0, frame_first - 1) >= 1 {
+            self.trimmed(unit.0, unit.1)
+        } else if cue.according_to() && frame_end < unit.1 && self.tokens[frame_end].is(",") {
+            // Past an appositive: `According to X, deputy director of Y, the group has …`.
+            let mut start = frame_end + 1;
+            if appositive_at(self.tokens, start) {
+                if let Some(comma) = (start..unit.1).take(15).find(|&j| self.tokens[j].is(",")) {
+                    start = comma + 1;
+                }
+            }
+            self.trimmed(start, unit.1)
+        } else if comma_before && closes && self.words(unit.0, frame_first - 1) >= MIN_REPORTED_WORDS {
+            self.trimmed(unit.0, frame_first - 1)
+        } else if !cue.according_to() {
+            let start = self.reported_start(cue, frame_end, unit.1);
+            let end = self.clause_end(start, unit.1);
+            self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS)
+        } else {
+            None
+        };
+        let Some(content) = content else { return };
+        // A quote inside the reported clause makes it a mixed quote, or a direct one when the
+        // clause is nothing but the quote (`According to X, “…”`).
+        let inside: Vec<usize> = (0..self.quotes.len()).filter(|&q| !self.used[q] && content.contains(&self.quotes[q].outer)).collect();
+        for &q in &inside {
+            self.used[q] = true;
+        }
+        match inside.as_slice() {
+            [] => self.push(content, QuoteKind::Indirect, Some(cue_span), speaker_span, false),
+            [q] if self.quotes[*q].outer == content => {
+                let quoted = self.quotes[*q];
+                self.push(self.direct_content(quoted), QuoteKind::Direct, Some(cue_span), speaker_span, !quoted.closed);
+            }
+            _ => self.push(content, QuoteKind::Mixed, Some(cue_span), speaker_span, false),
+        }
+    }
+
+    /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
+    /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
+    fn clause_end(&self, first: usize, ceil: usize) -> usize {
+        (first..ceil)
+            .find(|&j| {
+                let t = &self.tokens[j];
+                let opens_clause = t.is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is_word && CLAUSE_OPENERS.contains(&n.lower.as_str()));
+                self.quote_of_token[j].is_none() && (t.is(";") || t.is("—") || t.is("–") || opens_clause)
+            })
+            .unwrap_or(ceil)
+    }
+
+    /// The char span of tokens `[first, end)` without trailing punctuation outside quotes.
+    fn trimmed(&self, first: usize, mut end: usize) -> Option<CharSpan> {
+        while end > first && self.tokens[end - 1].is_punct() && self.quote_of_token[end - 1].map_or(true, |q| self.quotes[q].outer.end != self.tokens[end - 1].span.end) {
+            end -= 1;
+        }
+        (end > first).then(|| self.span_of(first, end))
+    }
+
+    /// A quote's content without its marks and without the comma that hands over to the frame.
+    fn direct_content(&self, q: Quoted) -> CharSpan {
+        let mut c = q.content;
+        while c.start < c.end && self.chars[c.start].is_whitespace() {
+            c.start += 1;
+        }
+        while c.end > c.start && (self.chars[c.end - 1].is_whitespace() || self.chars[c.end - 1] == ',') {
+            c.end -= 1;
+        }
+        c
+    }
+
+    fn push(&mut self, content: CharSpan, kind: QuoteKind, cue: Option<CharSpan>, speaker: Option<(CharSpan, MentionKind)>, unclosed: bool) {
+        if !content.is_empty() {
+            self.found.push(Found { content, kind, cue, speaker, carried: false, unclosed });
+        }
+    }
+
+    /// Quotes no frame took: `— Name` trailers, and whole-sentence speech that takes the speaker
+    /// of the quote before it; the rest are scare quotes or titles.
+    fn unframed_quotes(&mut self) {
+        self.found.sort_by_key(|f| f.content.start);
+        for q in 0..self.quotes.len() {
+            if self.used[q] {
+                continue;
+            }
+            let quoted = self.quotes[q];
+            let content = self.direct_content(quoted);
+            let after = self.token_at(quoted.outer.end);
+            if quoted.closed && after < self.tokens.len() && DASHES.contains(&self.tokens[after].lower.as_str()) {
+                if let Some(name) = trailer_name(self.tokens, after + 1, self.tokens.len()) {
+                    self.used[q] = true;
+                    let found = Found {
+                        content,
+                        kind: QuoteKind::Direct,
+                        cue: Some(self.tokens[after].span),
+                        speaker: Some((name.span(self.tokens), MentionKind::Name)),
+                        carried: false,
+                        unclosed: false,
+                    };
+                    self.insert(found);
+                    continue;
+                }
+            }
+            if !self.reads_as_speech(q, content) {
+                continue;
+            }
+            self.used[q] = true;
+            let paragraph = self.paragraph_of(content.start);
+            let previous = self
+                .found
+                .iter()
+                .rev()
+                .filter(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect)
+                .find(|f| f.speaker.is_some())
+                .filter(|f| paragraph <= self.paragraph_of(f.content.end) + 1);
+            let found = Found {
+                content,
+                kind: QuoteKind::Direct,
+                cue: None,
+                speaker: previous.and_then(|f| f.speaker),
+                carried: previous.is_some(),
+                unclosed: !quoted.closed,
+            };
+            self.insert(found);
+        }
+    }
+
+    fn insert(&mut self, found: Found) {
+        let at = self.found.partition_point(|f| f.content.start < found.content.start);
+        self.found.insert(at, found);
+    }
+
+    /// A quote that is speech without a frame: it starts its sentence (or follows a colon),
+    /// opens with a capital and has a few words.
+    fn reads_as_speech(&self, q: usize, content: CharSpan) -> bool {
+        let first_char = self.chars[content.start..content.end].iter().find(|c| c.is_alphanumeric());
+        let capital = first_char.is_some_and(|c| c.is_uppercase() || c.is_numeric());
+        let first = self.token_at(content.start);
+        let end = self.token_at(content.end);
+        capital && self.words(first, end) >= MIN_UNFRAMED_WORDS && self.lead_in(q).is_none()
+    }
+}

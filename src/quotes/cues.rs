@@ -1,0 +1,162 @@
+//! The cue lexicon: verbs of saying (every inflection) and the phrase `according to`.
+
+use super::words::Token;
+
+/// Base forms and their inflections (third person, past / participle, gerund).
+const CUE_VERBS: &[&[&str]] = &[
+    &["say", "says", "said", "saying"],
+    &["tell", "tells", "told", "telling"],
+    &["add", "adds", "added", "adding"],
+    &["write", "writes", "wrote", "written", "writing"],
+    &["warn", "warns", "warned", "warning"],
+    &["note", "notes", "noted", "noting"],
+    &["explain", "explains", "explained", "explaining"],
+    &["argue", "argues", "argued", "arguing"],
+    &["claim", "claims", "claimed", "claiming"],
+    &["insist", "insists", "insisted", "insisting"],
+    &["state", "states", "stated", "stating"],
+    &["declare", "declares", "declared", "declaring"],
+    &["announce", "announces", "announced", "announcing"],
+    &["report", "reports", "reported", "reporting"],
+    &["ask", "asks", "asked", "asking"],
+    &["reply", "replies", "replied", "replying"],
+    &["respond", "responds", "responded", "responding"],
+    &["acknowledge", "acknowledges", "acknowledged", "acknowledging"],
+    &["admit", "admits", "admitted", "admitting"],
+    &["suggest", "suggests", "suggested", "suggesting"],
+    &["tweet", "tweets", "tweeted", "tweeting"],
+    &["recall", "recalls", "recalled", "recalling"],
+    &["stress", "stresses", "stressed", "stressing"],
+    &["emphasize", "emphasizes", "emphasized", "emphasizing"],
+    &["emphasise", "emphasises", "emphasised", "emphasising"],
+    &["predict", "predicts", "predicted", "predicting"],
+    &["contend", "contends", "contended", "contending"],
+    &["concede", "concedes", "conceded", "conceding"],
+    &["allege", "alleges", "alleged", "alleging"],
+    &["assert", "asserts", "asserted", "asserting"],
+    &["complain", "complains", "complained", "complaining"],
+    &["confirm", "confirms", "confirmed", "confirming"],
+    &["deny", "denies", "denied", "denying"],
+    &["promise", "promises", "promised", "promising"],
+    &["vow", "vows", "vowed", "vowing"],
+    &["pledge", "pledges", "pledged", "pledging"],
+    &["urge", "urges", "urged", "urging"],
+    &["testify", "testifies", "testified", "testifying"],
+    &["estimate", "estimates", "estimated", "estimating"],
+    &["remark", "remarks", "remarked", "remarking"],
+    &["observe", "observes", "observed", "observing"],
+    &["mention", "mentions", "mentioned", "mentioning"],
+    &["comment", "comments", "commented", "commenting"],
+    &["caution", "cautions", "cautioned", "cautioning"],
+    &["counter", "counters", "countered", "countering"],
+    &["joke", "jokes", "joked", "joking"],
+    &["continue", "continues", "continued", "continuing"],
+    &["boast", "boasts", "boasted", "boasting"],
+    &["demand", "demands", "demanded", "demanding"],
+    &["conclude", "concludes", "concluded", "concluding"],
+    &["scold", "scolds", "scolded", "scolding"],
+    &["yell", "yells", "yelled", "yelling"],
+    &["shout", "shouts", "shouted", "shouting"],
+    &["sing", "sings", "sang", "sung", "singing"],
+    &["call", "calls", "called", "calling"],
+    &["cite", "cites", "cited", "citing"],
+    &["criticize", "criticizes", "criticized", "criticizing"],
+    &["criticise", "criticises", "criticised", "criticising"],
+    &["accuse", "accuses", "accused", "accusing"],
+    &["describe", "describes", "described", "describing"],
+    &["question", "questions", "questioned", "questioning"],
+    &["endorse", "endorses", "endorsed", "endorsing"],
+    &["propose", "proposes", "proposed", "proposing"],
+    &["reject", "rejects", "rejected", "rejecting"],
+    &["expect", "expects", "expected", "expecting"],
+    &["agree", "agrees", "agreed", "agreeing"],
+    &["indicate", "indicates", "indicated", "indicating"],
+];
+
+/// Cues that take the addressee as object before the content (`told AFP that …`).
+const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "remind", "assure", "inform"];
+
+/// Third-person forms that are more often plural nouns (`ex-Soviet states`, `territorial
+/// claims`): cues only when `that`, a colon or a quote mark follows.
+const NOUN_LIKE_FORMS: &[&str] = &[
+    "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
+    "counters", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
+    "questions",
+];
+
+/// `call` reports speech when it calls for something or calls someone something, not when it
+/// names (`a group called X`) or phones.
+fn calls_for_or_names(tokens: &[Token], i: usize) -> bool {
+    let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+    matches!(next, Some("for" | "on" | "it" | "him" | "her" | "them" | "this" | "that")) || is_quote_mark(tokens.get(i + 1))
+}
+
+/// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
+const QUOTE_INTRODUCERS: &[&str] = &["continue", "sing"];
+
+fn is_quote_mark(t: Option<&Token>) -> bool {
+    t.is_some_and(|t| matches!(t.lower.as_str(), "“" | "\"" | "'" | "‘" | "«"))
+}
+
+/// A cue found in the text: the tokens it spans and its verb's base form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cue {
+    /// Token range, end-exclusive.
+    pub first: usize,
+    pub end: usize,
+    pub lemma: &'static str,
+}
+
+impl Cue {
+    /// A participle (`saying`, `adding`) whose subject is that of the clause it hangs on.
+    pub fn participle(&self, tokens: &[Token]) -> bool {
+        tokens[self.first].lower.ends_with("ing")
+    }
+
+    pub fn according_to(&self) -> bool {
+        self.lemma == "according to"
+    }
+    /// Whether the verb takes the addressee as object before the content.
+    pub fn takes_addressee(&self) -> bool {
+        ADDRESSEE_VERBS.contains(&self.lemma)
+    }
+}
+
+fn lemma(word: &str) -> Option<&'static str> {
+    CUE_VERBS.iter().find(|forms| forms.contains(&word)).map(|forms| forms[0])
+}
+
+/// The cue that starts at token `i`, if any.
+pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
+    let t = &tokens[i];
+    if t.is("according") {
+        return tokens.get(i + 1).filter(|n| n.is("to")).map(|_| Cue { first: i, end: i + 2, lemma: "according to" });
+    }
+    // Capitalised verb forms are names or headline words (`United States`, `Said`).
+    if !t.is_word || t.capitalised {
+        return None;
+    }
+    let lemma = lemma(&t.lower)?;
+    let prev = i.checked_sub(1).map(|p| tokens[p].lower.as_str());
+    // `to say`, `the said person`, `one report`, `not said`: not a report of speech.
+    if matches!(prev, Some("to" | "the" | "a" | "an" | "not" | "never" | "his" | "her" | "their" | "its" | "our" | "my" | "your" | "one" | "this" | "each" | "every" | "no" | "any")) {
+        return None;
+    }
+    if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
+        let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+        if !(matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1))) {
+            return None;
+        }
+    }
+    if lemma == "call" && !calls_for_or_names(tokens, i) {
+        return None;
+    }
+    if QUOTE_INTRODUCERS.contains(&lemma) {
+        let introduces = is_quote_mark(tokens.get(i + 1))
+            || tokens.get(i + 1).is_some_and(|n| n.is(":") || n.is(",")) && is_quote_mark(tokens.get(i + 2));
+        if !introduces {
+            return None;
+        }
+    }
+    Some(Cue { first: i, end: i + 1, lemma })
+}

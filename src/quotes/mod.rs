@@ -1,0 +1,300 @@
+//! The quotes stage: direct, mixed and reported speech with cue and speaker (docs/quotes.md).
+//!
+//! [`extract`] is the entry point. [`marks`] pairs quotation marks, [`cues`] holds the lexicon
+//! of reporting verbs, [`attribution`] reads frames (cue + speaker) and decides what each one
+//! reports, and [`speaker`] finds speaker mentions and resolves them to names and entities.
+
+mod attribution;
+mod cues;
+mod marks;
+mod speaker;
+mod words;
+
+use crate::document::{CharSpan, Document, Quote, QuoteKind, Speaker};
+use crate::output::round_score;
+use crate::segment;
+use attribution::Found;
+use speaker::{MentionKind, Names};
+
+/// Fills `doc.quotes`, sorted by start. Uses the sentences and paragraphs (segmenting first if
+/// that has not run) and the entities when NER has run.
+pub fn extract(doc: &mut Document) {
+    if doc.paragraphs.is_empty() {
+        segment::segment(doc);
+    }
+    let chars: Vec<char> = doc.text.chars().collect();
+    let tokens = words::tokenize(&chars);
+    let quoted = marks::quoted_spans(&chars, &doc.paragraphs);
+    let found = attribution::attribute(&chars, &tokens, &quoted, &doc.sentences, &doc.paragraphs);
+    // Names inside quotation marks are not what a pronoun outside them refers to.
+    let mut in_quotes = vec![false; chars.len()];
+    for q in &quoted {
+        in_quotes[q.content.start..q.content.end].fill(true);
+    }
+    let speaker_names: Vec<CharSpan> =
+        found.iter().filter_map(|f| f.speaker).filter(|(_, kind)| *kind == MentionKind::Name).map(|(span, _)| span).collect();
+    let names = Names::collect(doc, &tokens, &in_quotes, &speaker_names);
+    let quotes = found.iter().map(|f| quote(doc, &names, f)).collect();
+    doc.quotes = quotes;
+}
+
+fn quote(doc: &Document, names: &Names, f: &Found) -> Quote {
+    let speaker = f.speaker.map(|(span, kind)| {
+        let resolved = names.resolve(doc, span, kind);
+        Speaker {
+            start: span.start,
+            end: span.end,
+            text: doc.slice(span).to_string(),
+            name: resolved.as_ref().map(|r| r.name.clone()),
+            entity: resolved.and_then(|r| r.entity),
+            kb_id: None,
+        }
+    });
+    let content = doc.text_span(f.content);
+    Quote {
+        start: content.start,
+        end: content.end,
+        text: content.text,
+        kind: f.kind,
+        cue: f.cue.map(|c| doc.text_span(c)),
+        score: round_score(score(f, speaker.as_ref())),
+        speaker,
+    }
+}
+
+/// Confidence by how the quote was found (docs/quotes.md, "Scores").
+fn score(f: &Found, speaker: Option<&Speaker>) -> f32 {
+    let base = match (f.kind, speaker) {
+        (QuoteKind::Direct, Some(s)) if s.name.is_some() && !f.carried => 0.9,
+        (QuoteKind::Direct, Some(_)) if !f.carried => 0.8,
+        (QuoteKind::Direct, Some(_)) => 0.7,
+        (QuoteKind::Direct, None) => 0.5,
+        (QuoteKind::Mixed, _) => 0.75,
+        (QuoteKind::Indirect, _) => 0.6,
+    };
+    if f.unclosed {
+        base - 0.2
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Entity;
+
+    fn annotate(text: &str) -> Document {
+        let mut doc = Document::new("t", text);
+        segment::segment(&mut doc);
+        extract(&mut doc);
+        doc.check_offsets().unwrap();
+        doc
+    }
+
+    /// (kind, content, cue, speaker mention, resolved name) of each quote.
+    type Summary = (QuoteKind, String, Option<String>, Option<String>, Option<String>);
+
+    fn summary(doc: &Document) -> Vec<Summary> {
+        doc.quotes
+            .iter()
+            .map(|q| {
+                (
+                    q.kind,
+                    q.text.clone(),
+                    q.cue.as_ref().map(|c| c.text.clone()),
+                    q.speaker.as_ref().map(|s| s.text.clone()),
+                    q.speaker.as_ref().and_then(|s| s.name.clone()),
+                )
+            })
+            .collect()
+    }
+
+    fn one(text: &str) -> Summary {
+        let doc = annotate(text);
+        let s = summary(&doc);
+        assert_eq!(s.len(), 1, "{s:?}");
+        s.into_iter().next().unwrap()
+    }
+
+    fn q(kind: QuoteKind, text: &str, cue: &str, speaker: &str, name: Option<&str>) -> Summary {
+        (kind, text.into(), Some(cue.into()), Some(speaker.into()), name.map(str::to_string))
+    }
+
+    #[test]
+    fn seed_article_quotes_and_no_scare_quotes() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpora/sample/csto-article.txt")).unwrap();
+        let doc = annotate(&text);
+        let got: Vec<(QuoteKind, String, Option<String>, Option<String>, Option<String>)> = summary(&doc)
+            .into_iter()
+            .map(|(k, t, c, s, n)| (k, t.chars().take(40).collect(), c, s, n))
+            .collect();
+        use QuoteKind::*;
+        let badalyan = Some("Hakob Badalyan");
+        let zharikhin = Some("Vladimir Zharikhin");
+        assert_eq!(
+            got,
+            vec![
+                q(Mixed, "the bloc is struggling with “serious iss", "told", "Hakob Badalyan", badalyan),
+                q(Direct, "At war with Ukraine, Russia has far fewe", "said", "he", badalyan),
+                q(Indirect, "The CSTO still has a role to play in the", "suggested", "others", None),
+                q(Mixed, "the group has helped by “ensuring the st", "According to", "Vladimir Zharikhin", zharikhin),
+                q(Direct, "If there haven’t been any serious confli", "said", "he", zharikhin),
+                q(Direct, "By holding these exercises, we show the ", "said", "Gennady Lepeshko", Some("Gennady Lepeshko")),
+                q(Indirect, "to invest in energy and transport infras", "urged", "his hosts", None),
+                q(Direct, "The time has come to begin a broad discu", "said", "he", Some("Vladimir Putin")),
+            ]
+        );
+        // Whole contents: no quote marks around direct quotes, no handover comma.
+        assert_eq!(doc.quotes[1].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
+        assert_eq!(doc.quotes[0].text, "the bloc is struggling with “serious issues of competitiveness and viability,”");
+        for scare in ["Russian NATO", "peacekeeping forces", "enemies", "limitless friendship"] {
+            assert!(doc.quotes.iter().all(|q| !q.text.starts_with(scare)), "{scare} came out as a quote");
+        }
+    }
+
+    #[test]
+    fn straight_marks_and_a_pronoun_resolved_to_a_person_named_before() {
+        let s = one("Maria Lopez, a city official, spoke on Monday.\n\n\"We are ready,\" she said.");
+        assert_eq!(s, q(QuoteKind::Direct, "We are ready", "said", "she", Some("Maria Lopez")));
+    }
+
+    #[test]
+    fn guillemets_with_the_speaker_after_the_cue() {
+        let s = one("«We are ready», said minister Jean Dupont.");
+        assert_eq!(s, q(QuoteKind::Direct, "We are ready", "said", "Jean Dupont", Some("Jean Dupont")));
+    }
+
+    #[test]
+    fn nested_single_quotes_and_apostrophes_stay_in_the_quote() {
+        let s = one("“He told me ‘never again’ and we haven’t forgotten Moscow’s role,” Jo Smith said.");
+        assert_eq!(s, q(QuoteKind::Direct, "He told me ‘never again’ and we haven’t forgotten Moscow’s role", "said", "Jo Smith", Some("Jo Smith")));
+    }
+
+    #[test]
+    fn a_quote_across_paragraphs_is_one_quote() {
+        let s = one("Mayor Jo Smith spoke at length.\n\n“The first part goes on.\n\n“The second part ends here,” she said.");
+        assert_eq!(s, q(QuoteKind::Direct, "The first part goes on.\n\n“The second part ends here", "said", "she", Some("Jo Smith")));
+    }
+
+    #[test]
+    fn speaker_before_the_quote_with_a_colon() {
+        let s = one("Senator Ann Lee said: “We will vote no.”");
+        assert_eq!(s, q(QuoteKind::Direct, "We will vote no.", "said", "Ann Lee", Some("Ann Lee")));
+        let s = one("Senator Ann Lee said:\n\n“We will vote no.”");
+        assert_eq!(s, q(QuoteKind::Direct, "We will vote no.", "said", "Ann Lee", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn dash_trailer_names_the_speaker() {
+        let s = one("“Nothing will change for us.” — Ann Lee, mayor");
+        assert_eq!(s, q(QuoteKind::Direct, "Nothing will change for us.", "—", "Ann Lee", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn scare_quotes_and_titles_are_not_speech() {
+        let doc = annotate(
+            "The plan, dubbed “Project Sun”, failed. Nobody knows who those “enemies” are. \
+             Drills were held under the banner of “limitless friendship.” He read ‘War and Peace’ twice.",
+        );
+        assert_eq!(summary(&doc), vec![]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_degrades_only_itself() {
+        let doc = annotate("“We will win the vote today, she told them.\n\nThe vote is today.\n\n“Fine,” Bo Chan said.");
+        let s = summary(&doc);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(doc.quotes[0].text, "We will win the vote today, she told them.");
+        assert!(doc.quotes[0].score < 0.5);
+        assert_eq!(s[1], q(QuoteKind::Direct, "Fine", "said", "Bo Chan", Some("Bo Chan")));
+    }
+
+    #[test]
+    fn reported_speech_before_and_after_the_cue() {
+        use QuoteKind::Indirect;
+        assert_eq!(one("Others suggested that the deal would collapse."), q(Indirect, "the deal would collapse", "suggested", "Others", None));
+        assert_eq!(one("The deal will collapse next year, analysts said."), q(Indirect, "The deal will collapse next year", "said", "analysts", None));
+        assert_eq!(
+            one("According to Ann Lee, the deal will collapse."),
+            q(Indirect, "the deal will collapse", "According to", "Ann Lee", Some("Ann Lee"))
+        );
+    }
+
+    #[test]
+    fn a_surname_resolves_to_the_full_name_used_earlier() {
+        let doc = annotate("Belarusian official Gennady Lepeshko arrived first. Later Lepeshko said the drills had gone well.");
+        assert_eq!(summary(&doc), vec![q(QuoteKind::Indirect, "the drills had gone well", "said", "Lepeshko", Some("Gennady Lepeshko"))]);
+    }
+
+    #[test]
+    fn speakers_resolve_to_entities_when_ner_ran() {
+        let text = "“We are ready,” Hakob Badalyan told AFP. “So are they,” he said.";
+        let mut doc = Document::new("t", text);
+        segment::segment(&mut doc);
+        let entity = |s: usize, e: usize, label: &str| Entity {
+            start: s,
+            end: e,
+            text: text.chars().skip(s).take(e - s).collect(),
+            label: label.into(),
+            score: 1.0,
+            link: None,
+        };
+        doc.entities = vec![entity(16, 30, "PER"), entity(36, 39, "ORG")];
+        extract(&mut doc);
+        doc.check_offsets().unwrap();
+        let speakers: Vec<(Option<String>, Option<usize>)> =
+            doc.quotes.iter().map(|q| q.speaker.as_ref().map(|s| (s.name.clone(), s.entity)).unwrap()).collect();
+        assert_eq!(speakers, vec![(Some("Hakob Badalyan".into()), Some(0)), (Some("Hakob Badalyan".into()), Some(0))]);
+    }
+
+    #[test]
+    fn unnamed_sources_keep_their_mention_without_a_name() {
+        let s = one("“It is over,” a spokesperson said.");
+        assert_eq!(s, q(QuoteKind::Direct, "It is over", "said", "a spokesperson", None));
+        assert!(annotate("“It is over,” a spokesperson said.").quotes[0].speaker.as_ref().unwrap().entity.is_none());
+    }
+
+    #[test]
+    fn an_interrupted_quote_keeps_its_speaker_on_both_parts() {
+        let doc = annotate("Mayor Ann Lee spoke. “We are ready,” she said, “and we will win.”");
+        let s = summary(&doc);
+        assert_eq!(
+            s,
+            vec![
+                q(QuoteKind::Direct, "We are ready", "said", "she", Some("Ann Lee")),
+                q(QuoteKind::Direct, "and we will win.", "said", "she", Some("Ann Lee")),
+            ]
+        );
+    }
+
+    #[test]
+    fn odd_texts_give_valid_offsets() {
+        for text in [
+            "", "“", "”", "\"", "''", "''''", "said", "he said", "According to", "“said”", "— Ann Lee",
+            "“Unclosed at the very end, she said", ", said", "Said:", "“A” “B” “C”", "«»", "‘’ ’‘", "\n\n“\n\n”\n",
+            "Ann Lee, (", "He smiled and said", "and said “x”", "who said", "“x,” said, “y”", "👍 “👍 👍 👍 👍,” 👍 said.",
+        ] {
+            annotate(text);
+        }
+    }
+
+    #[test]
+    fn participles_and_coordinated_cues_find_the_clause_subject() {
+        let s = one("In a speech on Monday, Ann Lee attacked the plan, saying, “It will cost us dearly.”");
+        assert_eq!(s, q(QuoteKind::Direct, "It will cost us dearly.", "saying", "Ann Lee", Some("Ann Lee")));
+        let s = one("Ann Lee attacked the plan, saying he “has failed every family in the city.”");
+        assert_eq!(s, q(QuoteKind::Mixed, "he “has failed every family in the city.”", "saying", "Ann Lee", Some("Ann Lee")));
+        let s = one("Mayor Ann Lee spoke. Then she smiled and said, “It will not happen.”");
+        assert_eq!(s, q(QuoteKind::Direct, "It will not happen.", "said", "she", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn speech_after_its_frame_takes_the_speaker_of_the_quote_before() {
+        let doc = annotate("“We are ready,” Ann Lee said. “The vote is tomorrow and we will win it.”");
+        let s = summary(&doc);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(s[1], (QuoteKind::Direct, "The vote is tomorrow and we will win it.".into(), None, Some("Ann Lee".into()), Some("Ann Lee".into())));
+        assert_eq!(doc.quotes[1].speaker.as_ref().map(|s| s.start), doc.quotes[0].speaker.as_ref().map(|s| s.start));
+    }
+}
