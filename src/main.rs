@@ -17,7 +17,7 @@ use byline::pipeline::{self, AnnotateOptions, Stages};
 const EXIT_RECORD_ERRORS: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "byline", version, about = "Annotate news text: named entities, quotes with speakers, entity links.")]
+#[command(name = "byline", version, about = "Annotate news text: named entities, quotes with speakers, entity links.", args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
