@@ -48,7 +48,8 @@ fn score_lines(text: &str) -> usize {
 
 /// Whether the mention at bytes `start..end` of `text` stands where sport copy names a place:
 /// in brackets (`Pete Sampras (U.S.)`, a player's nationality), after `in`, `from` or `of`, or
-/// as a dateline (in capitals and followed by a date, `SYDNEY 1996-08-30`, `LONDON, Aug 30`).
+/// as a dateline (in capitals and followed by a date, `SYDNEY 1996-08-30`, `LONDON, Aug 30`),
+/// or as a dateline's country (followed by the date: `HARBOURTON, Norway 1996-08-30`).
 pub fn place_position(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].trim_end();
     if before.ends_with('(') {
@@ -56,6 +57,10 @@ pub fn place_position(text: &str, start: usize, end: usize) -> bool {
     }
     let prev = before.rsplit(char::is_whitespace).next().unwrap_or("").to_lowercase();
     if ["in", "from", "of", "near"].contains(&prev.as_str()) {
+        return true;
+    }
+    // The country of a dateline (`NICE, France 1996-08-30`) is followed by the date itself.
+    if starts_with_date(text[end..].trim_start()) {
         return true;
     }
     let surface = &text[start..end];
@@ -109,6 +114,8 @@ mod tests {
         assert!(at("The tournament in Melbourne opens today", "Melbourne"));
         assert!(at("HARBOURTON 1996-08-30 Results", "HARBOURTON"));
         assert!(at("HARBOURTON, Norway Aug 30 - Results", "HARBOURTON"));
+        assert!(at("HARBOURTON, Norway Aug 30 - Results", "Norway"));
+        assert!(!at("Norway Augmented its lead", "Norway"));
         assert!(!at("Norway beat Sweden 2-1", "Norway"));
         assert!(!at("Norway beat Sweden 2-1", "Sweden"));
         assert!(!at("NORWAY BEAT SWEDEN", "NORWAY"));
