@@ -6,6 +6,7 @@
 pub mod gazetteer;
 pub mod linker;
 pub mod normalize;
+pub mod sport;
 
 pub use gazetteer::Gazetteer;
 pub use linker::Linker;
