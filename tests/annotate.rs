@@ -201,3 +201,36 @@ fn the_sample_corpus_annotates_without_errors() {
     assert_eq!(recs[0].id, "csto-article.txt");
     assert_offsets(&recs);
 }
+
+/// The seed article with the trained default model (loads in about a second): NER entities must
+/// not break quote attribution, and named speakers point at PER entities.
+#[test]
+fn seed_article_quotes_with_the_default_model() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("models/ner-default");
+    if !model.join("model.safetensors").exists() {
+        eprintln!("models/ner-default not present; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let res = annotate(&model, &root.join("corpora/sample/csto-article.txt"), &out, &["--stages", "ner,quotes"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let recs = records(&out);
+    assert_offsets(&recs);
+    let rec = &recs[0];
+    let speech: Vec<_> = rec.quotes.iter().filter(|q| !matches!(q.kind, byline::document::QuoteKind::Indirect)).collect();
+    let names: Vec<&str> = speech.iter().map(|q| q.speaker.as_ref().and_then(|s| s.name.as_deref()).unwrap_or("-")).collect();
+    assert_eq!(
+        names,
+        ["Hakob Badalyan", "Hakob Badalyan", "Vladimir Zharikhin", "Vladimir Zharikhin", "Gennady Lepeshko", "Vladimir Putin"],
+        "{speech:#?}"
+    );
+    for q in &speech {
+        let s = q.speaker.as_ref().unwrap();
+        let e = &rec.entities[s.entity.expect("a named speaker has an entity")];
+        assert_eq!(e.label, "PER", "{s:?} -> {e:?}");
+        assert!(s.name.as_deref().unwrap().ends_with(e.text.split_whitespace().last().unwrap()), "{s:?} -> {e:?}");
+    }
+    assert!(rec.quotes.iter().all(|q| !q.text.contains("Russian NATO") && q.text != "peacekeeping forces" && q.text != "enemies"));
+}

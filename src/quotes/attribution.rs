@@ -204,8 +204,16 @@ impl Attributor<'_> {
             None if cue.participle(tokens) => self.clause_subject(u, cue.first),
             None => None,
         };
-        // A cue without a speaker is most often not a report (`In one report last week`).
+        // A cue without a speaker is most often not a report (`In one report last week`),
+        // unless a quote follows it at once (`…, asking her, “…”`): direct speech whose speaker
+        // is not found.
         if speaker_span.is_none() {
+            if let Some(q) = self.quote_after(u, frame_end).filter(|_| !cue.according_to()) {
+                let open = self.token_at(self.quotes[q].outer.start);
+                if self.reported_start(&cue, frame_end, open) == open && open < self.units[u].end {
+                    self.take_quote_after(q, u, &cue, frame_end, cue_span, None);
+                }
+            }
             return;
         }
         if !cue.according_to() {
@@ -500,6 +508,17 @@ impl Attributor<'_> {
         let capital = first_char.is_some_and(|c| c.is_uppercase() || c.is_numeric());
         let first = self.token_at(content.start);
         let end = self.token_at(content.end);
-        capital && self.words(first, end) >= MIN_UNFRAMED_WORDS && self.lead_in(q).is_none()
+        capital && self.words(first, end) >= MIN_UNFRAMED_WORDS && self.lead_in(q).is_none() && !self.heading(q, first, end)
+    }
+
+    /// A quote alone in its paragraph whose longer words are all capitalised is a section
+    /// heading (`‘A Long Way From Home.’`), not speech.
+    fn heading(&self, q: usize, first: usize, end: usize) -> bool {
+        let outer = self.quotes[q].outer;
+        let para = self.paragraphs[self.paragraph_of(outer.start)];
+        let alone = outer.end <= para.end
+            && self.chars[para.start..outer.start].iter().all(|c| c.is_whitespace())
+            && self.chars[outer.end..para.end].iter().all(|c| c.is_whitespace() || matches!(c, '.' | '!' | '?'));
+        alone && self.tokens[first..end].iter().filter(|t| t.is_word && t.lower.chars().count() >= 4).all(|t| t.capitalised)
     }
 }

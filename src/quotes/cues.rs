@@ -58,6 +58,7 @@ const CUE_VERBS: &[&[&str]] = &[
     &["yell", "yells", "yelled", "yelling"],
     &["shout", "shouts", "shouted", "shouting"],
     &["sing", "sings", "sang", "sung", "singing"],
+    &["chant", "chants", "chanted", "chanting"],
     &["call", "calls", "called", "calling"],
     &["cite", "cites", "cited", "citing"],
     &["criticize", "criticizes", "criticized", "criticizing"],
@@ -71,7 +72,31 @@ const CUE_VERBS: &[&[&str]] = &[
     &["expect", "expects", "expected", "expecting"],
     &["agree", "agrees", "agreed", "agreeing"],
     &["indicate", "indicates", "indicated", "indicating"],
+    // Beliefs, intentions and findings (PolNeAR-style attributions), gated in `cue_at`.
+    &["believe", "believes", "believed", "believing"],
+    &["think", "thinks", "thought", "thinking"],
+    &["feel", "feels", "felt", "feeling"],
+    &["know", "knows", "knew", "known", "knowing"],
+    &["fear", "fears", "feared", "fearing"],
+    &["worry", "worries", "worried", "worrying"],
+    &["hope", "hopes", "hoped", "hoping"],
+    &["want", "wants", "wanted", "wanting"],
+    &["plan", "plans", "planned", "planning"],
+    &["intend", "intends", "intended", "intending"],
+    &["refuse", "refuses", "refused", "refusing"],
+    &["decline", "declines", "declined", "declining"],
+    &["decide", "decides", "decided", "deciding"],
+    &["show", "shows", "showed", "shown", "showing"],
+    &["find", "finds", "found", "finding"],
+    &["reveal", "reveals", "revealed", "revealing"],
 ];
+
+/// Verbs of intention: cues only before a `to`-infinitive (`plans to cut taxes`), which is
+/// their content.
+const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope"];
+
+/// Verbs of knowing and finding: cues only before `that` (`a survey shows that …`).
+const THAT_VERBS: &[&str] = &["feel", "know", "show", "find", "reveal", "fear", "worry"];
 
 /// Cues that take the addressee as object before the content (`told AFP that …`).
 const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "remind", "assure", "inform"];
@@ -81,7 +106,7 @@ const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "re
 const NOUN_LIKE_FORMS: &[&str] = &[
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
     "counters", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
-    "questions",
+    "questions", "fears", "hopes", "plans", "finds", "shows", "worries",
 ];
 
 /// `call` reports speech when it calls for something or calls someone something, not when it
@@ -92,7 +117,7 @@ fn calls_for_or_names(tokens: &[Token], i: usize) -> bool {
 }
 
 /// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
-const QUOTE_INTRODUCERS: &[&str] = &["continue", "sing"];
+const QUOTE_INTRODUCERS: &[&str] = &["continue", "sing", "chant"];
 
 fn is_quote_mark(t: Option<&Token>) -> bool {
     t.is_some_and(|t| matches!(t.lower.as_str(), "“" | "\"" | "'" | "‘" | "«"))
@@ -110,7 +135,7 @@ pub struct Cue {
 impl Cue {
     /// A participle (`saying`, `adding`) whose subject is that of the clause it hangs on.
     pub fn participle(&self, tokens: &[Token]) -> bool {
-        tokens[self.first].lower.ends_with("ing")
+        !self.according_to() && tokens[self.first].lower.ends_with("ing")
     }
 
     pub fn according_to(&self) -> bool {
@@ -139,7 +164,19 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     let lemma = lemma(&t.lower)?;
     let prev = i.checked_sub(1).map(|p| tokens[p].lower.as_str());
     // `to say`, `the said person`, `one report`, `not said`: not a report of speech.
-    if matches!(prev, Some("to" | "the" | "a" | "an" | "not" | "never" | "his" | "her" | "their" | "its" | "our" | "my" | "your" | "one" | "this" | "each" | "every" | "no" | "any")) {
+    if matches!(prev, Some("to" | "the" | "a" | "an" | "not" | "never" | "his" | "her" | "their" | "its" | "our" | "my" | "your" | "one" | "this" | "each" | "every" | "no" | "any" | "’s" | "'s")) {
+        return None;
+    }
+    let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+    let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
+    if INTENTION_VERBS.contains(&lemma) && !(before_to || lemma == "hope" && next == Some("that")) {
+        return None;
+    }
+    if THAT_VERBS.contains(&lemma) && next != Some("that") {
+        return None;
+    }
+    // `think of`, `believe in`: not a belief about a proposition.
+    if matches!(lemma, "think" | "believe") && matches!(next, Some("of" | "about" | "in" | "so" | "it" | "twice")) {
         return None;
     }
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
