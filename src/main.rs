@@ -156,6 +156,17 @@ struct StageArgs {
     stages: Vec<StageName>,
 }
 
+/// What the annotating stages need: the model, the stage list, the gazetteer.
+#[derive(Args)]
+struct PipelineArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    stages: StageArgs,
+    #[command(flatten)]
+    link: LinkArgs,
+}
+
 #[derive(Args)]
 struct AnnotateArgs {
     /// Articles: .txt files (one article each; the first non-empty line is the title), folders
@@ -167,11 +178,7 @@ struct AnnotateArgs {
     #[arg(short, long, value_name = "OUT.jsonl")]
     output: Option<PathBuf>,
     #[command(flatten)]
-    model: ModelArgs,
-    #[command(flatten)]
-    stages: StageArgs,
-    #[command(flatten)]
-    link: LinkArgs,
+    pipeline: PipelineArgs,
     /// Skip articles whose id is already in the output file and append the rest; a partial
     /// last line left by a killed run is repaired first.
     #[arg(long)]
@@ -196,11 +203,7 @@ struct EvalArgs {
     #[arg(long, value_name = "PRED")]
     pred: Option<PathBuf>,
     #[command(flatten)]
-    model: ModelArgs,
-    #[command(flatten)]
-    stages: StageArgs,
-    #[command(flatten)]
-    link: LinkArgs,
+    pipeline: PipelineArgs,
     /// Copy the gold entity spans and labels into the documents instead of running NER, so
     /// the link stage is scored on its own (disambiguation with oracle mentions).
     #[arg(long)]
@@ -305,7 +308,8 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 }
 
 /// Loads what the chosen stages need.
-fn build_stages(model: &ModelArgs, stages: &StageArgs, link: &LinkArgs) -> Result<Stages> {
+fn build_stages(args: &PipelineArgs) -> Result<Stages> {
+    let PipelineArgs { model, stages, link } = args;
     let mut out = Stages { ner: None, quotes: false, linker: None };
     for stage in &stages.stages {
         match stage {
@@ -353,7 +357,7 @@ fn lookup(names: &[String], link: &LinkArgs) -> Result<()> {
 }
 
 fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
-    let stages = build_stages(&args.model, &args.stages, &args.link)?;
+    let stages = build_stages(&args.pipeline)?;
     let opts = AnnotateOptions {
         inputs: args.inputs.iter().map(|s| Source::parse(s)).collect(),
         output: args.output.clone(),
@@ -373,7 +377,7 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
 fn run_eval(mut args: EvalArgs) -> Result<()> {
     if args.gold_entities {
         // The gold mentions stand in for the NER stage, so no model is needed.
-        args.stages.stages.retain(|s| *s != StageName::Ner);
+        args.pipeline.stages.stages.retain(|s| *s != StageName::Ner);
     }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
     let gold = eval::gold::read(&gold_path)?;
@@ -381,7 +385,7 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     let pred = match &args.pred {
         Some(p) => byline::output::read_records(p)?,
         None => {
-            let stages = &*stages.insert(build_stages(&args.model, &args.stages, &args.link)?);
+            let stages = &*stages.insert(build_stages(&args.pipeline)?);
             let mut docs: Vec<byline::document::Document> =
                 gold.iter().map(|g| byline::document::Document::new(g.id.clone(), g.text.clone())).collect();
             if args.gold_entities {
@@ -402,9 +406,9 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
         }
     };
     // Gazetteer coverage of the gold ids needs a gazetteer: the link stage's, or --gazetteer.
-    let loaded = match (&stages, &args.link.gazetteer) {
+    let loaded = match (&stages, &args.pipeline.link.gazetteer) {
         (Some(Stages { linker: Some(_), .. }), _) => None,
-        (_, Some(_)) => Some(load_gazetteer(&args.link)?),
+        (_, Some(_)) => Some(load_gazetteer(&args.pipeline.link)?),
         _ => None,
     };
     let gazetteer = stages.as_ref().and_then(|s| s.linker.as_ref()).map(Linker::gazetteer).or(loaded.as_ref());
