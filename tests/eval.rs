@@ -1,16 +1,17 @@
 //! `byline eval` end to end on invented gold data.
 
 mod common;
+use byline::eval::gold::CONLL_DOC_SEPARATOR;
 use common::*;
 
 #[test]
 fn eval_scores_predictions_against_conll_gold() {
     let dir = tempfile::tempdir().unwrap();
-    let gold = write(
-        dir.path(),
-        "gold.conll",
-        b"-DOCSTART- -X- -X- O\n\nHakob NNP B-NP B-PER\nBadalyan NNP I-NP I-PER\ntold VBD B-VP O\nAFP NNP B-NP B-ORG\n. . O O\n\n-DOCSTART- -X- -X- O\n\nIn IN B-PP O\nMinsk NNP B-NP B-LOC\n",
+    let start = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\n");
+    let conll = format!(
+        "{start}Hakob NNP B-NP B-PER\nBadalyan NNP I-NP I-PER\ntold VBD B-VP O\nAFP NNP B-NP B-ORG\n. . O O\n\n{start}In IN B-PP O\nMinsk NNP B-NP B-LOC\n"
     );
+    let gold = write(dir.path(), "gold.conll", conll.as_bytes());
     // The prediction finds the person, types AFP wrongly and misses Minsk.
     let pred = dir.path().join("pred.jsonl");
     let recs = [

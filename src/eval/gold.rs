@@ -1,7 +1,7 @@
 //! Gold annotations in the formats `byline eval` reads, all brought to one [`GoldDoc`] type.
 //!
 //! Formats are told apart by content, not by name: a CoNLL column file (`token ... tag` lines,
-//! `-DOCSTART-` between documents), or JSONL in the project's own output schema. Other corpora
+//! a document-start line between documents), or JSONL in the project's own output schema. Other corpora
 //! get a reader here that converts to `GoldDoc`.
 
 use std::io::{BufRead, BufReader, Read};
@@ -209,7 +209,10 @@ fn in_quotation_marks(chars: &[char], content: &[CharSpan]) -> bool {
     trimmed.len() > 2 && trimmed.first().is_some_and(mark) && trimmed.last().is_some_and(mark)
 }
 
-/// CoNLL-2003 columns: the token first, the IOB tag last; `-DOCSTART-` lines separate documents.
+/// The first column of the line that starts a document in CoNLL column files.
+pub const CONLL_DOC_SEPARATOR: &str = "-DOCSTART-";
+
+/// CoNLL-2003 columns: the token first, the IOB tag last; document-start lines separate documents.
 /// A document's text is its tokens joined by single spaces.
 pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
     let mut docs = Vec::new();
@@ -241,7 +244,7 @@ pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
     };
     for line in content.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.first() == Some(&"-DOCSTART-") {
+        if cols.first() == Some(&CONLL_DOC_SEPARATOR) {
             flush(&mut tokens, &mut docs);
             continue;
         }
@@ -263,11 +266,11 @@ pub fn conll_sentences(reader: impl BufRead) -> Result<Vec<(usize, Vec<String>, 
     for line in reader.lines() {
         let line = line?;
         let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.is_empty() || cols[0] == "-DOCSTART-" {
+        if cols.is_empty() || cols[0] == CONLL_DOC_SEPARATOR {
             if !toks.is_empty() {
                 out.push((doc, std::mem::take(&mut toks), std::mem::take(&mut tags)));
             }
-            if cols.first() == Some(&"-DOCSTART-") {
+            if cols.first() == Some(&CONLL_DOC_SEPARATOR) {
                 doc += 1;
             }
             continue;
@@ -326,14 +329,15 @@ mod tests {
 
     #[test]
     fn conll_documents_join_tokens_with_spaces() {
-        let text = "-DOCSTART- -X- -X- O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\nvisited VBD B-VP O\n\nNew NNP B-NP B-LOC\nYork NNP I-NP I-LOC\n\n-DOCSTART- -X- -X- O\n\nIt PRP B-NP O\n";
-        let docs = conll(text, "dev.txt");
+        let start = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\n");
+        let text = format!("{start}Hakob NNP B-NP B-PER\nBadalyan NNP I-NP I-PER\nvisited VBD B-VP O\n\nBalykchy NNP B-NP B-LOC\nTown NNP I-NP I-LOC\n\n{start}It PRP B-NP O\n");
+        let docs = conll(&text, "dev.txt");
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].id, "dev.txt:1");
-        assert_eq!(docs[0].text, "Peter Blackburn visited New York");
+        assert_eq!(docs[0].text, "Hakob Badalyan visited Balykchy Town");
         let ents = docs[0].entities.as_ref().unwrap();
         assert_eq!(ents.len(), 2);
-        assert_eq!(&docs[0].text[ents[1].span.start..ents[1].span.end], "New York");
+        assert_eq!(&docs[0].text[ents[1].span.start..ents[1].span.end], "Balykchy Town");
         assert_eq!(ents[0].label, "PER");
         assert_eq!(docs[1].entities.as_ref().unwrap().len(), 0);
     }
