@@ -183,6 +183,10 @@ struct AnnotateArgs {
     /// last line left by a killed run is repaired first.
     #[arg(long)]
     resume: bool,
+    /// Annotate only shard K of N (0-based, by a stable hash of the id), so N processes split
+    /// one corpus between them: see docs/output.md.
+    #[arg(long, value_name = "K/N", value_parser = pipeline::Shard::parse)]
+    shard: Option<pipeline::Shard>,
     /// Words per processing chunk (windows of a chunk are batched together).
     #[arg(long, default_value_t = 20_000, value_name = "N", hide = true)]
     chunk_words: usize,
@@ -364,6 +368,7 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
         resume: args.resume,
         chunk_words: args.chunk_words,
         progress: std::io::stderr().is_terminal(),
+        shard: args.shard,
     };
     let summary = pipeline::annotate(&stages, &opts)?;
     if args.summary_json {

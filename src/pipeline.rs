@@ -69,6 +69,35 @@ pub struct AnnotateOptions {
     /// batched together).
     pub chunk_words: usize,
     pub progress: bool,
+    /// Only the records of this shard (see [`Shard`]).
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count` (0-based): the records whose id hashes to it. The hash is FNV-1a
+/// over the id's bytes, so the split is the same on every machine and run, and N processes with
+/// shards 0..N between them cover every record exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Parses `K/N` with 0 ≤ K < N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (k, n) = s.split_once('/').ok_or_else(|| format!("--shard {s}: expected K/N, e.g. 0/4"))?;
+        let index: u64 = k.trim().parse().map_err(|_| format!("--shard {s}: K must be a number"))?;
+        let count: u64 = n.trim().parse().map_err(|_| format!("--shard {s}: N must be a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("--shard {s}: expected 0 <= K < N (shards are numbered from 0)"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        hash % self.count == self.index
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -144,10 +173,12 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
         let inputs = &opts.inputs;
         let chunk_words = opts.chunk_words.max(1);
         let done = &done;
+        let shard = opts.shard;
         scope.spawn(move || {
             let mut chunk = Vec::new();
             let mut words = 0;
-            for doc in ingest::read_all(inputs).filter(|d| !done.contains(&d.id)) {
+            let wanted = |d: &Document| shard.map_or(true, |s| s.contains(&d.id)) && !done.contains(&d.id);
+            for doc in ingest::read_all(inputs).filter(wanted) {
                 words += doc.word_count().max(1);
                 chunk.push(doc);
                 if words >= chunk_words {
@@ -213,7 +244,10 @@ fn progress_bar(opts: &AnnotateOptions) -> ProgressBar {
             .expect("valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(250));
-    // The total is counted on the side so a large corpus starts at once.
+    // The total is counted on the side so a large corpus starts at once (unknown for a shard).
+    if opts.shard.is_some() {
+        return bar;
+    }
     let inputs = opts.inputs.clone();
     let b = bar.clone();
     std::thread::spawn(move || {
@@ -260,4 +294,29 @@ pub fn prepare_resume(path: &Path) -> Result<HashSet<String>> {
         file.set_len(good_len).with_context(|| format!("cannot repair {}", path.display()))?;
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn shards_split_ids_disjointly_and_completely() {
+        let shards: Vec<Shard> = (0..4).map(|k| Shard::parse(&format!("{k}/4")).unwrap()).collect();
+        for i in 0..1000 {
+            let id = format!("article-{i}");
+            assert_eq!(shards.iter().filter(|s| s.contains(&id)).count(), 1, "{id}");
+        }
+        let sizes: Vec<usize> = shards.iter().map(|s| (0..1000).filter(|i| s.contains(&format!("article-{i}"))).count()).collect();
+        assert!(sizes.iter().all(|&n| n > 200 && n < 300), "{sizes:?}");
+    }
+
+    #[test]
+    fn shard_syntax_is_checked() {
+        assert_eq!(Shard::parse("1/3"), Ok(Shard { index: 1, count: 3 }));
+        assert!(Shard::parse("3/3").is_err());
+        assert!(Shard::parse("0/0").is_err());
+        assert!(Shard::parse("a/2").is_err());
+        assert!(Shard::parse("2").is_err());
+    }
 }

@@ -234,3 +234,30 @@ fn seed_article_quotes_with_the_default_model() {
     }
     assert!(rec.quotes.iter().all(|q| !q.text.contains("Russian NATO") && q.text != "peacekeeping forces" && q.text != "enemies"));
 }
+
+#[test]
+fn shards_together_give_the_whole_output() {
+    let model = tiny_model();
+    let dir = tempfile::tempdir().unwrap();
+    let mut jsonl = String::new();
+    for i in 0..30 {
+        jsonl.push_str(&serde_json::json!({"id": format!("s{i}"), "text": format!("Report {i} from Minsk and Moscow.")}).to_string());
+        jsonl.push('\n');
+    }
+    let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
+    let full = dir.path().join("full.jsonl");
+    assert!(annotate(model.path(), &input, &full, &[]).status.success());
+    let mut parts = Vec::new();
+    for k in 0..3 {
+        let out = dir.path().join(format!("part{k}.jsonl"));
+        assert!(annotate(model.path(), &input, &out, &["--shard", &format!("{k}/3")]).status.success());
+        let recs = records(&out);
+        assert!(!recs.is_empty() && recs.len() < 30, "shard {k} holds {}", recs.len());
+        parts.extend(recs);
+    }
+    let mut got: Vec<String> = parts.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    let mut want: Vec<String> = records(&full).iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
