@@ -64,12 +64,10 @@ fn a_20000_word_article_is_windowed_not_truncated() {
 fn output_does_not_depend_on_batch_size() {
     let model = tiny_model();
     let dir = tempfile::tempdir().unwrap();
-    let mut jsonl = String::new();
-    for i in 0..12 {
+    let jsonl = jsonl_corpus(12, |i| {
         let body = "Russia and Kazakhstan said the CSTO will meet. ".repeat(1 + i * 3);
-        jsonl.push_str(&serde_json::json!({"id": format!("d{i}"), "text": format!("{body}He said “yes” in Minsk.")}).to_string());
-        jsonl.push('\n');
-    }
+        (format!("d{i}"), format!("{body}He said “yes” in Minsk."))
+    });
     let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
     let mut outputs = Vec::new();
     for bs in ["1", "3", "64"] {
@@ -142,11 +140,7 @@ fn unreadable_file_is_an_error_record() {
 fn resume_repairs_a_truncated_output_and_finishes_the_job() {
     let model = tiny_model();
     let dir = tempfile::tempdir().unwrap();
-    let mut jsonl = String::new();
-    for i in 0..20 {
-        jsonl.push_str(&serde_json::json!({"id": format!("a{i:02}"), "text": format!("Article {i}: Putin met Tokayev in Astana.")}).to_string());
-        jsonl.push('\n');
-    }
+    let jsonl = jsonl_corpus(20, |i| (format!("a{i:02}"), format!("Article {i}: Putin met Tokayev in Astana.")));
     let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
     let full = dir.path().join("full.jsonl");
     assert!(annotate(model.path(), &input, &full, &[]).status.success());
@@ -239,11 +233,7 @@ fn seed_article_quotes_with_the_default_model() {
 fn shards_together_give_the_whole_output() {
     let model = tiny_model();
     let dir = tempfile::tempdir().unwrap();
-    let mut jsonl = String::new();
-    for i in 0..30 {
-        jsonl.push_str(&serde_json::json!({"id": format!("s{i}"), "text": format!("Report {i} from Minsk and Moscow.")}).to_string());
-        jsonl.push('\n');
-    }
+    let jsonl = jsonl_corpus(30, |i| (format!("s{i}"), format!("Report {i} from Minsk and Moscow.")));
     let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
     let full = dir.path().join("full.jsonl");
     assert!(annotate(model.path(), &input, &full, &[]).status.success());

@@ -45,3 +45,13 @@ pub fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     std::fs::write(&p, content).unwrap();
     p
 }
+
+/// A JSONL corpus of `n` articles, `(id, text)` made by `article(i)`.
+pub fn jsonl_corpus(n: usize, article: impl Fn(usize) -> (String, String)) -> String {
+    (0..n)
+        .map(|i| {
+            let (id, text) = article(i);
+            serde_json::json!({"id": id, "text": text}).to_string() + "\n"
+        })
+        .collect()
+}
