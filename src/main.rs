@@ -85,6 +85,10 @@ struct TrainArgs {
     /// Use only the first N training documents.
     #[arg(long, value_name = "N")]
     max_train_docs: Option<usize>,
+    /// What an example sees, in training and in the dev evaluation: whole documents, or each
+    /// line (CoNLL sentence) alone, the ablation without document context.
+    #[arg(long, value_enum, default_value_t = byline::train::Scope::Document)]
+    scope: byline::train::Scope,
     /// Threads for libtorch (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -446,6 +450,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         half: args.half,
         max_train_docs: args.max_train_docs,
+        scope: args.scope,
     };
     let log = byline::train::train(&opts, tch::Device::Cpu)?;
     let best = &log.epochs[log.best_epoch - 1];

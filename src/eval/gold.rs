@@ -4,7 +4,7 @@
 //! a document-start line between documents), or JSONL in the project's own output schema. Other corpora
 //! get a reader here that converts to `GoldDoc`.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -212,21 +212,23 @@ fn in_quotation_marks(chars: &[char], content: &[CharSpan]) -> bool {
 /// The first column of the line that starts a document in CoNLL column files.
 pub const CONLL_DOC_SEPARATOR: &str = "-DOCSTART-";
 
-/// CoNLL-2003 columns: the token first, the IOB tag last; document-start lines separate documents.
-/// A document's text is its tokens joined by single spaces.
+/// CoNLL-2003 columns: the token first, the IOB tag last; document-start lines separate documents
+/// and blank lines sentences. A document's text is its tokens joined by single spaces, one
+/// sentence a line (newlines are whitespace to the tokenizer, and keep [`split_lines`] possible).
 pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
     let mut docs = Vec::new();
-    let mut tokens: Vec<(String, String)> = Vec::new();
-    let flush = |tokens: &mut Vec<(String, String)>, docs: &mut Vec<GoldDoc>| {
+    // (token, tag, starts a sentence)
+    let mut tokens: Vec<(String, String, bool)> = Vec::new();
+    let flush = |tokens: &mut Vec<(String, String, bool)>, docs: &mut Vec<GoldDoc>| {
         if tokens.is_empty() {
             return;
         }
         let mut text = String::new();
         let mut offsets = Vec::new();
         let mut pos = 0;
-        for (i, (tok, _)) in tokens.iter().enumerate() {
+        for (i, (tok, _, sentence_start)) in tokens.iter().enumerate() {
             if i > 0 {
-                text.push(' ');
+                text.push(if *sentence_start { '\n' } else { ' ' });
                 pos += 1;
             }
             let n = tok.chars().count();
@@ -234,7 +236,7 @@ pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
             text.push_str(tok);
             pos += n;
         }
-        let tag_list: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        let tag_list: Vec<&str> = tokens.iter().map(|(_, t, _)| t.as_str()).collect();
         let entities = tags::decode(&tag_list)
             .into_iter()
             .map(|(s, e, label)| GoldEntity { span: CharSpan::new(offsets[s].start, offsets[e - 1].end), label, kb_id: None })
@@ -242,46 +244,49 @@ pub fn conll(content: &str, name: &str) -> Vec<GoldDoc> {
         docs.push(GoldDoc { id: format!("{name}:{}", docs.len() + 1), text, entities: Some(entities), quotes: None, has_links: false });
         tokens.clear();
     };
+    let mut sentence_start = true;
     for line in content.lines() {
         let cols: Vec<&str> = line.split_whitespace().collect();
         if cols.first() == Some(&CONLL_DOC_SEPARATOR) {
             flush(&mut tokens, &mut docs);
+            sentence_start = true;
             continue;
         }
         if cols.len() >= 2 {
-            tokens.push((cols[0].to_string(), cols[cols.len() - 1].to_string()));
+            tokens.push((cols[0].to_string(), cols[cols.len() - 1].to_string(), sentence_start));
+            sentence_start = false;
+        } else if cols.is_empty() {
+            sentence_start = true;
         }
     }
     flush(&mut tokens, &mut docs);
     docs
 }
 
-/// Sentence-level view of a CoNLL file for training: each sentence's tokens and tags, with the
-/// document it belongs to, so windows can be filled with neighbouring sentences.
-pub fn conll_sentences(reader: impl BufRead) -> Result<Vec<(usize, Vec<String>, Vec<String>)>> {
+/// Each non-blank line of each document as a document of its own (a CoNLL sentence, a JSONL
+/// paragraph), entities kept with their offsets moved: the no-document-context ablation.
+/// Entities that cross a line break are dropped.
+pub fn split_lines(docs: &[GoldDoc]) -> Vec<GoldDoc> {
     let mut out = Vec::new();
-    let mut doc = 0usize;
-    let mut toks = Vec::new();
-    let mut tags = Vec::new();
-    for line in reader.lines() {
-        let line = line?;
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.is_empty() || cols[0] == CONLL_DOC_SEPARATOR {
-            if !toks.is_empty() {
-                out.push((doc, std::mem::take(&mut toks), std::mem::take(&mut tags)));
+    for doc in docs {
+        let mut start = 0;
+        for (n, line) in doc.text.split('\n').enumerate() {
+            let len = line.chars().count();
+            let span = CharSpan::new(start, start + len);
+            start += len + 1;
+            if line.trim().is_empty() {
+                continue;
             }
-            if cols.first() == Some(&CONLL_DOC_SEPARATOR) {
-                doc += 1;
-            }
-            continue;
+            let entities = doc.entities.as_ref().map(|ents| {
+                ents.iter()
+                    .filter(|e| e.span.start >= span.start && e.span.end <= span.end)
+                    .map(|e| GoldEntity { span: CharSpan::new(e.span.start - span.start, e.span.end - span.start), ..e.clone() })
+                    .collect()
+            });
+            out.push(GoldDoc { id: format!("{}#{}", doc.id, n + 1), text: line.to_string(), entities, quotes: None, has_links: doc.has_links });
         }
-        toks.push(cols[0].to_string());
-        tags.push(cols[cols.len() - 1].to_string());
     }
-    if !toks.is_empty() {
-        out.push((doc, toks, tags));
-    }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -328,17 +333,25 @@ mod tests {
     }
 
     #[test]
-    fn conll_documents_join_tokens_with_spaces() {
+    fn conll_documents_join_tokens_with_spaces_and_sentences_with_newlines() {
         let start = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\n");
         let text = format!("{start}Hakob NNP B-NP B-PER\nBadalyan NNP I-NP I-PER\nvisited VBD B-VP O\n\nBalykchy NNP B-NP B-LOC\nTown NNP I-NP I-LOC\n\n{start}It PRP B-NP O\n");
         let docs = conll(&text, "dev.txt");
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].id, "dev.txt:1");
-        assert_eq!(docs[0].text, "Hakob Badalyan visited Balykchy Town");
+        assert_eq!(docs[0].text, "Hakob Badalyan visited\nBalykchy Town");
         let ents = docs[0].entities.as_ref().unwrap();
         assert_eq!(ents.len(), 2);
         assert_eq!(&docs[0].text[ents[1].span.start..ents[1].span.end], "Balykchy Town");
         assert_eq!(ents[0].label, "PER");
         assert_eq!(docs[1].entities.as_ref().unwrap().len(), 0);
+
+        let lines = split_lines(&docs);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1].id, "dev.txt:1#2");
+        assert_eq!(lines[1].text, "Balykchy Town");
+        let ents = lines[1].entities.as_ref().unwrap();
+        assert_eq!((ents[0].span.start, ents[0].span.end, ents[0].label.as_str()), (0, 13, "LOC"));
+        assert_eq!(lines[0].entities.as_ref().unwrap().len(), 1);
     }
 }

@@ -36,6 +36,26 @@ pub struct TrainOptions {
     pub half: bool,
     /// Use only the first N training documents (for quick ablations).
     pub max_train_docs: Option<usize>,
+    pub scope: Scope,
+}
+
+/// What one training or dev example may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Whole documents, so windows hold the neighbouring sentences (as `annotate` does).
+    Document,
+    /// Each line alone (a CoNLL sentence): the ablation without document context.
+    Line,
+}
+
+impl Scope {
+    fn apply(self, docs: Vec<GoldDoc>) -> Vec<GoldDoc> {
+        match self {
+            Scope::Document => docs,
+            Scope::Line => gold::split_lines(&docs),
+        }
+    }
 }
 
 /// The serialisable part of [`ModelOptions`].
@@ -139,10 +159,11 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     if let Some(n) = opts.max_train_docs {
         train_docs.truncate(n);
     }
+    let train_docs = opts.scope.apply(train_docs);
     if train_docs.iter().all(|d| d.entities.is_none()) {
         bail!("{} has no entity annotation to train on", opts.train.display());
     }
-    let dev_docs = opts.dev.as_ref().map(|p| gold::read(p)).transpose()?;
+    let dev_docs = opts.dev.as_ref().map(|p| gold::read(p)).transpose()?.map(|d| opts.scope.apply(d));
     let labels = data::label_set(&train_docs);
     let model_options = ModelOptions {
         case_feature: opts.model.case_feature,
