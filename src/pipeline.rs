@@ -1,8 +1,9 @@
 //! The annotation pipeline: read → segment → NER → quotes → link → write.
 //!
 //! [`Stages`] runs the annotating stages over a chunk of documents; [`annotate`] streams a
-//! corpus through them with a reader thread and a writer thread around the model, so memory
-//! stays flat and output order equals input order. Failures stay with their record: a record
+//! corpus through them in chunks, one thread a step — read, segment and encode, model, quotes
+//! and link, write — joined by small bounded queues, so the steps overlap, memory stays flat
+//! and output order equals input order. Failures stay with their record: a record
 //! that cannot be read or annotated is written with its `error`, counted, and the run goes on.
 
 use std::collections::HashSet;
@@ -16,11 +17,12 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
+use tokenizers::Tokenizer;
 
 use crate::document::Document;
 use crate::ingest::{self, Source};
 use crate::link::Linker;
-use crate::ner::Ner;
+use crate::ner::{self, Encoded, Ner};
 use crate::output;
 use crate::quotes;
 use crate::segment;
@@ -36,15 +38,53 @@ pub struct Stages {
 impl Stages {
     /// Annotates documents in place; documents that already carry an error are left alone.
     pub fn run(&self, docs: &mut [Document]) {
-        docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
+        let encoded = self.before_model().run(docs);
+        self.model(docs, &encoded);
+        self.after_model().run(docs);
+    }
+
+    fn before_model(&self) -> BeforeModel<'_> {
+        BeforeModel { tokenizer: self.ner.as_ref().map(|n| &n.model.tokenizer) }
+    }
+
+    fn model(&self, docs: &mut [Document], encoded: &[Option<Encoded>]) {
         if let Some(ner) = &self.ner {
-            ner.annotate(docs);
+            ner.label(docs, encoded);
         }
+    }
+
+    fn after_model(&self) -> AfterModel<'_> {
+        AfterModel { quotes: self.quotes, linker: self.linker.as_ref() }
+    }
+}
+
+// The stages around the model borrow only what is `Sync` (the model's tensors are not), so
+// [`annotate`] runs them on threads of their own, overlapped with the model's forward passes.
+
+/// Segmentation and sub-word encoding.
+struct BeforeModel<'a> {
+    tokenizer: Option<&'a Tokenizer>,
+}
+
+impl BeforeModel<'_> {
+    fn run(&self, docs: &mut [Document]) -> Vec<Option<Encoded>> {
+        docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "segmentation", segment::segment));
+        self.tokenizer.map_or_else(Vec::new, |t| ner::encode_documents(t, docs))
+    }
+}
+
+/// Quotes, then linking (it reads the entities and fills the quote speakers' ids).
+struct AfterModel<'a> {
+    quotes: bool,
+    linker: Option<&'a Linker>,
+}
+
+impl AfterModel<'_> {
+    fn run(&self, docs: &mut [Document]) {
         if self.quotes {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", quotes::extract));
         }
-        // Linking runs last: it reads the entities and fills the quote speakers' ids.
-        if let Some(linker) = &self.linker {
+        if let Some(linker) = self.linker {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));
         }
     }
@@ -167,8 +207,11 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
     let bar = progress_bar(opts);
     let mut summary = Summary { skipped: done.len(), ..Default::default() };
 
-    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Vec<Document>>(2);
-    let (out_tx, out_rx) = crossbeam_channel::bounded::<Vec<Document>>(2);
+    // One slot a queue: enough to keep every step busy, while bounding what is in memory.
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Vec<Document>>(1);
+    let (encoded_tx, encoded_rx) = crossbeam_channel::bounded::<(Vec<Document>, Vec<Option<Encoded>>)>(1);
+    let (labelled_tx, labelled_rx) = crossbeam_channel::bounded::<Vec<Document>>(1);
+    let (out_tx, out_rx) = crossbeam_channel::bounded::<Vec<Document>>(1);
     std::thread::scope(|scope| -> Result<()> {
         let inputs = &opts.inputs;
         let chunk_words = opts.chunk_words.max(1);
@@ -192,6 +235,24 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
                 let _ = chunk_tx.send(chunk);
             }
         });
+        let before = stages.before_model();
+        scope.spawn(move || {
+            for mut chunk in chunk_rx {
+                let encoded = before.run(&mut chunk);
+                if encoded_tx.send((chunk, encoded)).is_err() {
+                    return;
+                }
+            }
+        });
+        let after = stages.after_model();
+        scope.spawn(move || {
+            for mut chunk in labelled_rx {
+                after.run(&mut chunk);
+                if out_tx.send(chunk).is_err() {
+                    return;
+                }
+            }
+        });
         let writer = scope.spawn(move || -> io::Result<Summary> {
             let mut out = BufWriter::with_capacity(1 << 20, sink);
             let mut s = Summary::default();
@@ -213,10 +274,11 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
             out.flush()?;
             Ok(s)
         });
-        for mut chunk in chunk_rx {
-            stages.run(&mut chunk);
+        for (mut chunk, encoded) in encoded_rx {
+            stages.model(&mut chunk, &encoded);
+            drop(encoded);
             let (n, words) = (chunk.len() as u64, chunk.iter().map(Document::word_count).sum::<usize>());
-            if out_tx.send(chunk).is_err() {
+            if labelled_tx.send(chunk).is_err() {
                 break; // the writer failed; its error is reported below
             }
             bar.inc(n);
@@ -224,7 +286,7 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
             summary.words += words;
             bar.set_message(format!("{:.0} words/s", summary.words as f64 / secs));
         }
-        drop(out_tx);
+        drop(labelled_tx);
         let written = writer.join().expect("writer thread").context("cannot write the output")?;
         summary = Summary { skipped: summary.skipped, ..written };
         Ok(())

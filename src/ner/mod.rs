@@ -18,10 +18,11 @@ use std::path::Path;
 use anyhow::Result;
 use rayon::prelude::*;
 use tch::{Device, Kind, Tensor};
+use tokenizers::Tokenizer;
 
 use crate::document::{CharSpan, Document, Entity};
 use crate::output::round_score;
-use encode::Encoded;
+pub use encode::Encoded;
 pub use model::{ModelOptions, NerModel};
 use window::Window;
 
@@ -43,28 +44,19 @@ impl Ner {
         Ok(Ner { model: NerModel::load(dir, device)?, batch_size: batch_size.max(1) })
     }
 
-    /// Fills `entities` of every document without an error. Windows of all documents are
-    /// batched together, so calling this with many documents at once is what makes it fast.
+    /// Fills `entities` of every document without an error: [`encode_documents`] then
+    /// [`Ner::label`]. Windows of all documents are batched together, so calling this with many
+    /// documents at once is what makes it fast.
     pub fn annotate(&self, docs: &mut [Document]) {
-        // The model's tensors are not Sync: the parallel parts borrow only what they need.
-        let tokenizer = &self.model.tokenizer;
+        let encoded = encode_documents(&self.model.tokenizer, docs);
+        self.label(docs, &encoded);
+    }
+
+    /// The model's part: runs the windows of the documents encoded by [`encode_documents`]
+    /// and decodes entities.
+    pub fn label(&self, docs: &mut [Document], encoded: &[Option<Encoded>]) {
         let labels = &self.model.labels[..];
-        let encoded: Vec<Option<Encoded>> = docs
-            .par_iter_mut()
-            .map(|doc| {
-                if doc.error.is_some() {
-                    return None;
-                }
-                match encode::encode(tokenizer, &doc.text) {
-                    Ok(e) => Some(e),
-                    Err(e) => {
-                        doc.error = Some(format!("NER: {e}"));
-                        None
-                    }
-                }
-            })
-            .collect();
-        let probs = self.probabilities(&encoded);
+        let probs = self.probabilities(encoded);
         docs.par_iter_mut().zip(encoded.par_iter().zip(probs.par_iter())).for_each(|(doc, (enc, probs))| {
             if let Some(enc) = enc {
                 doc.entities = decode(labels, doc, enc, probs);
@@ -129,6 +121,26 @@ impl Ner {
         let probs = logits.softmax(-1, Kind::Float).to_device(Device::Cpu).flatten(0, -1);
         Vec::<f32>::try_from(&probs).expect("float tensor")
     }
+}
+
+/// Sub-word encoding of every document without an error, in parallel; a document the tokenizer
+/// fails on gets the error. Needs only the tokenizer (which is `Sync`, unlike the model), so the
+/// pipeline runs it on its own thread while the model works on the previous chunk.
+pub fn encode_documents(tokenizer: &Tokenizer, docs: &mut [Document]) -> Vec<Option<Encoded>> {
+    docs.par_iter_mut()
+        .map(|doc| {
+            if doc.error.is_some() {
+                return None;
+            }
+            match encode::encode(tokenizer, &doc.text) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    doc.error = Some(format!("NER: {e}"));
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 /// Entities from per-token probabilities: each word takes the tag of its first sub-token.
