@@ -8,6 +8,7 @@
 
 pub mod case;
 pub mod encode;
+pub mod int8;
 pub mod model;
 pub mod tags;
 pub mod testing;

@@ -15,6 +15,8 @@ use serde_json::{json, Value};
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::Tokenizer;
 
+use super::int8::Int8Encoder;
+
 /// Byline's additions to a Hugging Face config.json.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelOptions {
@@ -38,6 +40,8 @@ pub struct NerModel {
     /// The config.json as read, so saving keeps keys this code does not know.
     raw_config: Value,
     encoder: BertModel<BertEmbeddings>,
+    /// Set by [`NerModel::quantize`]: inference then runs this int8 copy of the encoder.
+    int8: Option<Int8Encoder>,
     dropout_p: f64,
     classifier: nn::Linear,
     pub labels: Vec<String>,
@@ -164,6 +168,7 @@ impl NerModel {
             config,
             raw_config: raw,
             encoder,
+            int8: None,
             classifier,
             labels,
             tokenizer,
@@ -208,8 +213,20 @@ impl NerModel {
         Ok(())
     }
 
+    /// Runs inference with 8-bit weights from now on (CPU only; training still uses fp32).
+    pub fn quantize(&mut self) -> Result<()> {
+        if self.device != Device::Cpu {
+            bail!("int8 inference runs on the CPU only; use --precision fp32 with --device cuda");
+        }
+        self.int8 = Some(Int8Encoder::new(&self.vs, &self.config, true)?);
+        Ok(())
+    }
+
     /// Logits `[batch, seq, labels]`.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
+        if let (Some(int8), false) = (&self.int8, train) {
+            return int8.forward(ids, mask, types).apply(&self.classifier);
+        }
         let out = self
             .encoder
             .forward_t(Some(ids), Some(mask), Some(types), None, None, None, None, train)
@@ -245,5 +262,36 @@ impl NerModel {
 
     pub fn num_parameters(&self) -> i64 {
         self.vs.variables().values().map(|t| t.numel() as i64).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int8_encoder_copies_rust_bert_and_stays_close_when_quantised() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::ner::testing::tiny_model(dir.path(), true, 64, 3).unwrap();
+        let mut model = NerModel::load(dir.path(), Device::Cpu).unwrap();
+        let t = |v: &[i64]| Tensor::from_slice(v).view([2, 6]);
+        let ids = t(&[2, 10, 11, 40, 52, 3, 2, 12, 3, 0, 0, 0]);
+        let mask = t(&[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+        let types = t(&[0, 2, 1, 3, 1, 0, 0, 2, 0, 0, 0, 0]);
+        let _guard = tch::no_grad_guard();
+        let reference = model.forward(&ids, &mask, &types, false);
+        let max_diff = |a: &Tensor| (a - &reference).abs().max().double_value(&[]);
+
+        model.int8 = Some(Int8Encoder::new(&model.vs, &model.config, false).unwrap());
+        let copy = model.forward(&ids, &mask, &types, false);
+        assert!(max_diff(&copy) < 1e-4, "fp32 copy differs from rust-bert by {}", max_diff(&copy));
+
+        model.quantize().unwrap();
+        let int8 = model.forward(&ids, &mask, &types, false);
+        let range = reference.abs().max().double_value(&[]);
+        assert!(max_diff(&int8) > 0.0 && max_diff(&int8) < 0.1 * range, "int8 differs by {} (range {range})", max_diff(&int8));
+        // Training ignores the int8 copy.
+        let trained = model.forward(&ids, &mask, &types, true);
+        assert_eq!(trained.size(), reference.size());
     }
 }
