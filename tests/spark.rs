@@ -31,9 +31,17 @@ fn spark_python() -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// The Python with pyspark; `None`, with a note, where Spark cannot run.
+/// The Python with pyspark; `None`, with a note, where Spark cannot run. The note goes straight to
+/// standard error, past the test harness's capture, so that a skip shows in every log.
 fn spark_or_skip() -> Option<PathBuf> {
-    spark_python().map_err(|why| eprintln!("skipped: {why}; run scripts/setup_spark.sh")).ok()
+    use std::io::Write;
+    match spark_python() {
+        Ok(python) => Some(python),
+        Err(why) => {
+            let _ = writeln!(std::io::stderr(), "tests/spark.rs skipped: {why}; run scripts/setup_spark.sh");
+            None
+        }
+    }
 }
 
 /// Runs the Spark job in local mode with two task slots.
