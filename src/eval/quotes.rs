@@ -12,9 +12,11 @@
 //!
 //! Gold contents may be discontinuous (`“A,” she said. “B.”` is one attribution with two
 //! pieces), while a predicted quote is one span. So consecutive predicted quotes of one
-//! paragraph (no line break between them) that share their speaker mention — one frame
-//! attributes them all, as with an interrupted quote or speech that carries on after its frame
-//! — are scored as one attribution whose pieces are their contents.
+//! paragraph (no line break between them) that share their speaker mention and their cue (or
+//! carry on with no cue) — one frame attributes them all, as with an interrupted quote, reported
+//! speech around its frame, or speech that carries on after its frame — are scored as one
+//! attribution whose pieces are their contents. A part with a cue of its own (`“…,” Lee said,
+//! adding that …`) is an attribution of its own.
 
 use serde::Serialize;
 
@@ -91,8 +93,11 @@ fn group<'a>(text: &str, quotes: impl Iterator<Item = &'a Quote>) -> Vec<Predict
             let gap = CharSpan::new(last.pieces.last().map_or(q.start, |p| p.end).min(q.start), q.start);
             !char_slice(text, gap).contains('\n')
         };
+        // A later part has the first one's cue, or none (speech carrying on after its frame); a
+        // cue of its own makes it an attribution of its own (`“…,” Lee said, adding that …`).
+        let same_cue = |last: &Predicted| q.cue.is_none() || q.cue.as_ref().map(|c| c.start) == last.quote.cue.as_ref().map(|c| c.start);
         match out.last_mut() {
-            Some(last) if mention(q).is_some() && mention(q) == mention(last.quote) && same_paragraph(last) => last.pieces.push(span),
+            Some(last) if mention(q).is_some() && mention(q) == mention(last.quote) && same_paragraph(last) && same_cue(last) => last.pieces.push(span),
             _ => out.push(Predicted { pieces: vec![span], quote: q }),
         }
     }

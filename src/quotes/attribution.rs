@@ -15,9 +15,9 @@
 //! `— Name` trailers — and scare quotes or titles otherwise, which are dropped. Speech without a
 //! frame takes the speaker of the quote before it in the same or the previous paragraph.
 
-use super::cues::{cue_at, Cue};
+use super::cues::{cue_at, lemma, Cue};
 use super::marks::Quoted;
-use super::speaker::{appositive_at, clause_opening_subject, phrase_start, subject_after, subject_before, trailer_name, MentionKind};
+use super::speaker::{appositive_at, clause_opening_subject, fallback_subject, phrase_start, subject_after, subject_before, trailer_name, Mention, MentionKind};
 use super::words::Token;
 use crate::document::{CharSpan, QuoteKind};
 
@@ -41,10 +41,24 @@ const MIN_REPORTED_WORDS: usize = 3;
 /// Words allowed between a frame and the quote it introduces (`said in a statement on Monday:`).
 const MAX_INTRO_WORDS: usize = 6;
 
+/// Longest source phrase after `according to`, in tokens.
+const MAX_SOURCE_TOKENS: usize = 20;
+/// Longest phrase before a colon that attributes what follows (`Elizabeth Warren: …`).
+const MAX_COLON_SOURCE: usize = 4;
+/// Words before a colon that label rather than attribute (`Update: …`, `Photo: …`).
+const COLON_LABELS: &[&str] = &["update", "updated", "note", "photo", "photos", "video", "editor", "correction", "related", "watch", "read", "source", "image", "credit", "see", "also", "advertisement", "by"];
+/// Words after which an impersonal attribution's subject starts (`…, and the plan seems to …`).
+const CLAUSE_JOINS: &[&str] = &[",", ";", ":", "and", "but", "that", "because", "while", "—", "–"];
+
 /// Words allowed after a frame that closes its sentence (`on Monday in a statement`).
 const MAX_TRAILING_WORDS: usize = 4;
 /// Words that open a new clause after a comma, ending a reported one.
 const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
+
+/// Subject pronouns that open a new clause after a comma.
+const SUBJECT_PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it"];
+/// Words in -ing after a comma that do not open a participle clause.
+const NOT_PARTICIPLES: &[&str] = &["including", "during", "something", "nothing", "anything", "everything", "according"];
 
 const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
 const DASHES: &[&str] = &["—", "―", "–", "-"];
@@ -155,6 +169,7 @@ impl Attributor<'_> {
     }
 
     fn frames_in_unit(&mut self, u: usize) {
+        self.colon_frame(u);
         let (first, end) = (self.units[u].first, self.units[u].end);
         let mut i = first;
         while i < end {
@@ -184,13 +199,26 @@ impl Attributor<'_> {
         let floor = self.outside_floor(u, cue.first);
         let ceil = self.outside_ceil(u, cue.end);
         let tokens = self.tokens;
+        if cue.impersonal(tokens) {
+            self.impersonal(u, &cue, floor);
+            return;
+        }
+        // After `according to`, the source runs to the next punctuation mark: `according to
+        // court documents reported by The Post, …`; the speaker is the name or description
+        // that opens it, else the whole phrase.
+        let source_end = (cue.end..ceil).find(|&j| tokens[j].is_punct()).unwrap_or(ceil);
+        let source_phrase = (cue.according_to() && source_end > cue.end && source_end - cue.end <= MAX_SOURCE_TOKENS)
+            .then_some(Mention { first: cue.end, end: source_end, kind: MentionKind::Description });
         let speaker = if cue.according_to() {
-            subject_after(tokens, cue.end, ceil)
+            subject_after(tokens, cue.end, ceil).or(source_phrase)
         } else {
             // `,” said Smith`, `, said the spokesman`: the subject follows the cue.
             // A participle's following noun is the reported clause's subject (`saying he …`).
             let after_break = cue.first == floor || matches!(tokens[cue.first - 1].lower.as_str(), "," | "—" | "–");
+            // A pronoun after the cue is its subject only where the frame ends with it (`,” said
+            // he.`); `, said they had …` is the reported clause's subject.
             let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
+            let inverted = inverted.filter(|m| m.kind != MentionKind::Pronoun || tokens.get(m.end).map_or(true, |t| t.is_punct()));
             inverted.or_else(|| subject_before(tokens, cue.first, floor))
         };
         let (frame_first, frame_end) = match speaker {
@@ -198,11 +226,14 @@ impl Attributor<'_> {
             Some(m) => (cue.first, m.end.max(cue.end)),
             None => (cue.first, cue.end),
         };
+        let frame_end = source_phrase.map_or(frame_end, |p| frame_end.max(p.end));
         let cue_span = self.span_of(cue.first, cue.end);
+        let coordinated = cue.first > floor && tokens[cue.first - 1].is("and");
         let speaker_span = match speaker {
             Some(m) => Some((m.span(tokens), m.kind)),
-            None if cue.participle(tokens) => self.clause_subject(u, cue.first),
-            None => None,
+            // `saying …`, `… were angered by the deal and predicted …`: the clause's subject.
+            None if cue.participle(tokens) || coordinated => self.clause_subject(u, cue.first),
+            None => fallback_subject(tokens, cue.first, floor).map(|m| (m.span(tokens), m.kind)),
         };
         // A cue without a speaker is most often not a report (`In one report last week`),
         // unless a quote follows it at once (`…, asking her, “…”`): direct speech whose speaker
@@ -217,7 +248,7 @@ impl Attributor<'_> {
             return;
         }
         if !cue.according_to() {
-            if let Some(q) = self.quote_before(frame_first) {
+            if let Some(q) = self.quote_before(frame_first, frame_end) {
                 self.take_quote_before(q, cue_span, speaker_span);
                 self.take_interrupting_quote(self.unit_of_token[frame_end.min(tokens.len() - 1)], frame_end, cue_span, speaker_span);
                 return;
@@ -252,12 +283,17 @@ impl Attributor<'_> {
     }
 
     /// An unused quote that ends just before token `frame_first`, separated by a comma at most.
-    fn quote_before(&self, frame_first: usize) -> Option<usize> {
+    fn quote_before(&self, frame_first: usize, frame_end: usize) -> Option<usize> {
         let pos = self.char_start(frame_first);
         let q = self.quotes.iter().enumerate().rev().find(|(_, q)| q.outer.end <= pos && q.closed)?.0;
         let gap = &self.chars[self.quotes[q].outer.end..pos];
         let tight = gap.iter().all(|c| c.is_whitespace() || *c == ',') && !gap.contains(&'\n');
-        (tight && !self.used[q]).then_some(q)
+        // `“…” He noted that …`: a frame that opens a new sentence and reports a clause of its
+        // own does not take the quote that ended the sentence before.
+        let u = self.unit_of_token[frame_first];
+        let unit = &self.units[u];
+        let own_clause = frame_first == unit.first && self.words(frame_end.min(unit.end), unit.end) > MAX_TRAILING_WORDS;
+        (tight && !self.used[q] && !own_clause).then_some(q)
     }
 
     /// Words before quote `q` in its unit, after any earlier quote there: the start of the
@@ -313,7 +349,9 @@ impl Attributor<'_> {
         }
         if j < unit_end {
             let q = self.quote_of_token[j]?;
-            let ok = !self.used[q] && self.quotes[q].outer.start == self.tokens[j].span.start && self.words(frame_end, j) <= MAX_INTRO_WORDS;
+            // `attacked the plan, saying, “…”`: the quote belongs to the cue nearer to it.
+            let cue_between = (frame_end..j).any(|k| cue_at(self.tokens, k).is_some());
+            let ok = !self.used[q] && self.quotes[q].outer.start == self.tokens[j].span.start && self.words(frame_end, j) <= MAX_INTRO_WORDS && !cue_between;
             return ok.then_some(q);
         }
         let colon = unit_end > frame_end && self.tokens[unit_end - 1].is(":") && self.words(frame_end, unit_end) <= MAX_INTRO_WORDS;
@@ -355,8 +393,13 @@ impl Attributor<'_> {
                 }
             }
         }
-        while j < ceil && (self.tokens[j].is("that") || self.tokens[j].is(",") || self.tokens[j].is(":")) {
+        while j < ceil && (self.tokens[j].is(",") || self.tokens[j].is(":")) {
             j += 1;
+        }
+        // `said on Wednesday that …`, `said in a telephone interview that …`: the content is the
+        // `that` clause (PolNeAR's contents start with `that`).
+        if let Some(that) = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| self.tokens[k].is("that")) {
+            j = that;
         }
         j
     }
@@ -366,13 +409,25 @@ impl Attributor<'_> {
         let unit = (self.units[u].first, self.units[u].end);
         // A participle reports what follows it: `…, saying that …`.
         let comma_before = frame_first > unit.0 && self.tokens[frame_first - 1].is(",") && !cue.participle(self.tokens);
-        // The frame closes its sentence (`…, analysts said on Monday.`), or sits inside it
-        // between commas (`The plan, Lee said, is …`).
+        // The frame closes its sentence (`…, analysts said on Monday.`, `…, said Lee, who …`),
+        // or sits inside it between commas (`The plan, Lee said, is …`).
         let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
-        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";"));
+        let relative_after = after == Some(",") && self.tokens.get(frame_end + 1).is_some_and(|n| n.is("who") || appositive_at(self.tokens, frame_end + 1));
+        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";")) || relative_after;
         let parenthetical = comma_before && after == Some(",") && !closes;
-        let content = if parenthetical && self.words(unit.0, frame_first - 1) >= 1 {
-            self.trimmed(unit.0, unit.1)
+        let before = |a: &Self| a.clause_start(unit.0, frame_first - 1);
+        let lead = if comma_before { frame_first - 1 } else { frame_first };
+        let (head, tail) = if cue.according_to() && self.words(unit.0, lead) >= MIN_REPORTED_WORDS {
+            // `…, according to X` reports the clause before it, and the clause after it when
+            // the sentence goes on (`X gave his blessing, according to Y, becoming …`).
+            let start = self.clause_start(unit.0, lead);
+            let head = self.trimmed(start, lead).filter(|_| self.words(start, lead) >= MIN_REPORTED_WORDS);
+            let tail = (after == Some(",") && !closes).then(|| self.trimmed(frame_end + 1, self.clause_end(frame_end + 1, unit.1))).flatten();
+            (head, tail)
+        } else if parenthetical && self.words(unit.0, frame_first - 1) >= 1 {
+            // Two pieces around the frame, one attribution: `The plan | is …`.
+            let start = frame_end + 1;
+            (self.trimmed(before(self), frame_first - 1), self.trimmed(start, self.clause_end(start, unit.1)))
         } else if cue.according_to() && frame_end < unit.1 && self.tokens[frame_end].is(",") {
             // Past an appositive: `According to X, deputy director of Y, the group has …`.
             let mut start = frame_end + 1;
@@ -381,19 +436,63 @@ impl Attributor<'_> {
                     start = comma + 1;
                 }
             }
-            self.trimmed(start, unit.1)
+            (self.trimmed(start, unit.1), None)
         } else if comma_before && closes && self.words(unit.0, frame_first - 1) >= MIN_REPORTED_WORDS {
-            self.trimmed(unit.0, frame_first - 1)
+            (self.trimmed(before(self), frame_first - 1), None)
         } else if !cue.according_to() {
             let start = self.reported_start(cue, frame_end, unit.1);
             let end = self.clause_end(start, unit.1);
-            self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS)
+            (self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS), None)
         } else {
-            None
+            (None, None)
         };
-        let Some(content) = content else { return };
-        // A quote inside the reported clause makes it a mixed quote, or a direct one when the
-        // clause is nothing but the quote (`According to X, “…”`).
+        for content in [head, tail].into_iter().flatten() {
+            self.push_reported(content, cue_span, speaker_span);
+        }
+    }
+
+    /// `Both objections seemed to carry little weight`, `The bank is expected to act`: the
+    /// subject and the infinitive, with no source.
+    fn impersonal(&mut self, u: usize, cue: &Cue, floor: usize) {
+        let start = (floor..cue.first).rev().find(|&j| CLAUSE_JOINS.contains(&self.tokens[j].lower.as_str())).map_or(floor, |j| j + 1);
+        let end = self.clause_end(cue.end, self.outside_ceil(u, cue.end));
+        if start < cue.first && self.words(cue.end, end) >= 2 {
+            if let Some(content) = self.trimmed(start, end) {
+                self.push(content, QuoteKind::Indirect, Some(self.span_of(cue.first, cue.end)), None, false);
+            }
+        }
+    }
+
+    /// `Bush: “…”`, `Poll: Trump a big turnoff …`, `The result: …`: a short phrase and a colon
+    /// that open a sentence attribute what follows to the phrase.
+    fn colon_frame(&mut self, u: usize) {
+        let (first, end) = (self.units[u].first, self.units[u].end);
+        let Some(colon) = (first..end.min(first + MAX_COLON_SOURCE + 1)).find(|&j| self.tokens[j].is(":")) else { return };
+        let phrase = &self.tokens[first..colon];
+        let source = !phrase.is_empty()
+            && phrase[0].capitalised
+            && phrase.iter().all(|t| t.is_word && !COLON_LABELS.contains(&t.lower.as_str()))
+            && (first..colon).all(|j| self.quote_of_token[j].is_none() && cue_at(self.tokens, j).is_none());
+        if !source || self.words(colon + 1, end) < MIN_REPORTED_WORDS {
+            return;
+        }
+        let Some(content) = self.trimmed(colon + 1, end) else { return };
+        if (0..self.quotes.len()).any(|q| self.used[q] && content.overlaps(&self.quotes[q].outer)) {
+            return;
+        }
+        let kind = if phrase.iter().all(|t| t.capitalised) { MentionKind::Name } else { MentionKind::Description };
+        self.push_reported(content, self.tokens[colon].span, Some((self.span_of(first, colon), kind)));
+    }
+
+    /// Where the clause that ends at token `end` starts: after the last semicolon or colon
+    /// before it in the unit.
+    fn clause_start(&self, first: usize, end: usize) -> usize {
+        (first..end).rev().find(|&j| self.quote_of_token[j].is_none() && matches!(self.tokens[j].lower.as_str(), ";" | ":")).map_or(first, |j| j + 1)
+    }
+
+    /// Pushes a reported clause: indirect, or mixed when it holds a quote, or direct when it is
+    /// nothing but a quote (`According to X, “…”`).
+    fn push_reported(&mut self, content: CharSpan, cue_span: CharSpan, speaker_span: Option<(CharSpan, MentionKind)>) {
         let inside: Vec<usize> = (0..self.quotes.len()).filter(|&q| !self.used[q] && content.contains(&self.quotes[q].outer)).collect();
         for &q in &inside {
             self.used[q] = true;
@@ -411,13 +510,38 @@ impl Attributor<'_> {
     /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
     /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
     fn clause_end(&self, first: usize, ceil: usize) -> usize {
-        (first..ceil)
-            .find(|&j| {
-                let t = &self.tokens[j];
-                let opens_clause = t.is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is_word && CLAUSE_OPENERS.contains(&n.lower.as_str()));
-                self.quote_of_token[j].is_none() && (t.is(";") || t.is("—") || t.is("–") || opens_clause)
-            })
+        (first + 1..ceil)
+            .find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j))
             .unwrap_or(ceil)
+    }
+
+    /// Whether token `j` ends a reported clause: a semicolon, a dash or a parenthesis; a comma
+    /// before a clause opener (`, but`, `, which`), a participle (`, adding …`), `according to`,
+    /// or a new subject (`, he said`, `, and they rejected …`); `and` before another cue verb
+    /// (`… and said …`).
+    fn ends_clause(&self, j: usize) -> bool {
+        let t = &self.tokens[j];
+        if matches!(t.lower.as_str(), ";" | "—" | "–" | "-" | "(") {
+            return true;
+        }
+        let next = |k: usize| self.tokens.get(j + k).filter(|n| n.is_word);
+        if t.is("and") {
+            return next(1).is_some_and(|n| !n.capitalised && lemma(&n.lower).is_some() && !n.lower.ends_with("ing"));
+        }
+        if !t.is(",") {
+            return false;
+        }
+        let Some(n) = next(1) else { return false };
+        let w = n.lower.as_str();
+        let pronoun = |n: &Token| n.is_word && SUBJECT_PRONOUNS.contains(&n.lower.as_str());
+        // `, she added`: a frame of its own (a bare `, he would …` may be the main clause after
+        // a conditional, `if Trump wins, he would …`, and goes on).
+        let new_frame = pronoun(n) && next(2).is_some_and(|m| lemma(&m.lower).is_some());
+        CLAUSE_OPENERS.contains(&w)
+            || w == "according"
+            || (w.ends_with("ing") && !n.capitalised && !NOT_PARTICIPLES.contains(&w))
+            || new_frame
+            || (matches!(w, "and" | "but") && next(2).is_some_and(|m| pronoun(m) || m.lower == "then" || CLAUSE_OPENERS.contains(&m.lower.as_str())))
     }
 
     /// The char span of tokens `[first, end)` without trailing punctuation outside quotes.

@@ -89,25 +89,77 @@ const CUE_VERBS: &[&[&str]] = &[
     &["show", "shows", "showed", "shown", "showing"],
     &["find", "finds", "found", "finding"],
     &["reveal", "reveals", "revealed", "revealing"],
+    &["learn", "learns", "learned", "learnt", "learning"],
+    // Stances towards a person or a proposal: the object is the content (`praised the plan`).
+    &["praise", "praises", "praised", "praising"],
+    &["defend", "defends", "defended", "defending"],
+    &["blast", "blasts", "blasted", "blasting"],
+    &["slam", "slams", "slammed", "slamming"],
+    &["denounce", "denounces", "denounced", "denouncing"],
+    &["dismiss", "dismisses", "dismissed", "dismissing"],
+    &["blame", "blames", "blamed", "blaming"],
+    &["express", "expresses", "expressed", "expressing"],
+    &["reiterate", "reiterates", "reiterated", "reiterating"],
+    &["repeat", "repeats", "repeated", "repeating"],
+    &["echo", "echoes", "echoed", "echoing"],
+    &["decry", "decries", "decried", "decrying"],
+    &["condemn", "condemns", "condemned", "condemning"],
+    &["mock", "mocks", "mocked", "mocking"],
+    &["attack", "attacks", "attacked", "attacking"],
+    &["order", "orders", "ordered", "ordering"],
+    &["seek", "seeks", "sought", "seeking"],
+    &["imply", "implies", "implied", "implying"],
+    &["remind", "reminds", "reminded", "reminding"],
+    &["assure", "assures", "assured", "assuring"],
+    // Impersonal: `X seems to …`, `X is expected to …` attribute without a source.
+    &["seem", "seems", "seemed", "seeming"],
+    &["appear", "appears", "appeared", "appearing"],
+    // With a particle that belongs to the cue (`pointed out that`, `referring to`).
+    &["point", "points", "pointed", "pointing"],
+    &["refer", "refers", "referred", "referring"],
+    &["talk", "talks", "talked", "talking"],
 ];
+
+/// Verbs that are cues only with one of their particles, which the cue then spans.
+const PARTICLES: &[(&str, &[&str])] = &[("point", &["out", "to"]), ("refer", &["to"]), ("talk", &["about"])];
+
 
 /// Verbs of intention: cues only before a `to`-infinitive (`plans to cut taxes`), which is
 /// their content.
-const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope"];
+const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope", "seek", "seem", "appear"];
+
+/// Forms of `be` before a passive `expected to`.
+const BE_FORMS: &[&str] = &["is", "are", "was", "were", "be", "been", "being", "’s", "'s"];
 
 /// Verbs of knowing and finding: cues only before `that` (`a survey shows that …`).
-const THAT_VERBS: &[&str] = &["feel", "know", "show", "find", "reveal", "fear", "worry"];
+const THAT_VERBS: &[&str] = &["feel", "know", "show", "find", "reveal", "fear", "worry", "learn"];
+
+/// Subjects that report findings: `a poll showed a slimmer lead`, `, the survey found.`
+const FINDING_SOURCES: &[&str] = &[
+    "poll", "polls", "survey", "surveys", "study", "studies", "report", "reports", "analysis", "data", "figures",
+    "research", "review", "audit", "investigation", "numbers", "results", "documents", "records", "filings", "census",
+];
 
 /// Cues that take the addressee as object before the content (`told AFP that …`).
 const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "remind", "assure", "inform"];
 
-/// Third-person forms that are more often plural nouns (`ex-Soviet states`, `territorial
-/// claims`): cues only when `that`, a colon or a quote mark follows.
+
+/// Forms that are more often nouns (`ex-Soviet states`, `territorial claims`, `the swing state`,
+/// `a report`): cues only when `that`, a colon or a quote mark follows, or a pronoun subject
+/// precedes (`she reports`).
 const NOUN_LIKE_FORMS: &[&str] = &[
+    "state", "report", "question", "order", "attack", "echo", "repeat", "express", "remind", "reporting",
     "states", "claims", "reports", "notes", "remarks", "comments", "estimates", "promises", "pledges", "vows",
     "counters", "cautions", "tweets", "stresses", "demands", "shouts", "yells", "calls",
-    "questions", "fears", "hopes", "plans", "finds", "shows", "worries",
+    "questions", "fears", "hopes", "plans", "finds", "shows", "worries", "attacks", "orders", "talks",
+    "echoes",
 ];
+
+/// A finding's source just before a cue (`the poll showed`, `, a new survey found`): such
+/// verbs report a finding even without `that`.
+fn finding_source_before(tokens: &[Token], i: usize) -> bool {
+    (i.saturating_sub(3)..i).any(|j| tokens[j].is_word && FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
+}
 
 /// `call` reports speech when it calls for something or calls someone something, not when it
 /// names (`a group called X`) or phones.
@@ -141,13 +193,21 @@ impl Cue {
     pub fn according_to(&self) -> bool {
         self.lemma == "according to"
     }
+
+    /// An impersonal attribution without a source: `X seems to …`, `X is expected to …`; its
+    /// content is the subject with the infinitive.
+    pub fn impersonal(&self, tokens: &[Token]) -> bool {
+        matches!(self.lemma, "seem" | "appear") || self.lemma == "expect" && self.first > 0 && BE_FORMS.contains(&tokens[self.first - 1].lower.as_str()) && tokens.get(self.end).is_some_and(|t| t.is("to"))
+    }
+
     /// Whether the verb takes the addressee as object before the content.
     pub fn takes_addressee(&self) -> bool {
         ADDRESSEE_VERBS.contains(&self.lemma)
     }
 }
 
-fn lemma(word: &str) -> Option<&'static str> {
+/// The base form of a cue verb form (`said` → `say`).
+pub fn lemma(word: &str) -> Option<&'static str> {
     CUE_VERBS.iter().find(|forms| forms.contains(&word)).map(|forms| forms[0])
 }
 
@@ -172,7 +232,7 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     if INTENTION_VERBS.contains(&lemma) && !(before_to || lemma == "hope" && next == Some("that")) {
         return None;
     }
-    if THAT_VERBS.contains(&lemma) && next != Some("that") {
+    if THAT_VERBS.contains(&lemma) && next != Some("that") && !finding_source_before(tokens, i) {
         return None;
     }
     // `think of`, `believe in`: not a belief about a proposition.
@@ -180,10 +240,14 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         return None;
     }
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
-        let next = tokens.get(i + 1).map(|n| n.lower.as_str());
-        if !(matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1))) {
+        let verb_next = matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1));
+        let pronoun_before = matches!(prev, Some("he" | "she" | "it" | "they" | "we" | "i" | "who" | "which"));
+        if !(verb_next || pronoun_before) {
             return None;
         }
+    }
+    if let Some((_, particles)) = PARTICLES.iter().find(|(verb, _)| *verb == lemma) {
+        return next.filter(|n| particles.contains(n)).map(|_| Cue { first: i, end: i + 2, lemma });
     }
     if lemma == "call" && !calls_for_or_names(tokens, i) {
         return None;

@@ -135,6 +135,8 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                (Indirect, "Moscow’s hold over a region it considers".into(), Some("appears".into()), None, None),
+                q(Indirect, "to maintain and advance its geopolitical", "seeks", "it", None),
                 q(Mixed, "the bloc is struggling with “serious iss", "told", "Hakob Badalyan", badalyan),
                 q(Direct, "At war with Ukraine, Russia has far fewe", "said", "he", badalyan),
                 q(Indirect, "The CSTO still has a role to play in the", "suggested", "others", None),
@@ -146,8 +148,8 @@ mod tests {
             ]
         );
         // Whole contents: no quote marks around direct quotes, no handover comma.
-        assert_eq!(doc.quotes[1].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
-        assert_eq!(doc.quotes[0].text, "the bloc is struggling with “serious issues of competitiveness and viability,”");
+        assert_eq!(doc.quotes[3].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
+        assert_eq!(doc.quotes[2].text, "the bloc is struggling with “serious issues of competitiveness and viability,”");
         for scare in ["Russian NATO", "peacekeeping forces", "enemies", "limitless friendship"] {
             assert!(doc.quotes.iter().all(|q| !q.text.starts_with(scare)), "{scare} came out as a quote");
         }
@@ -213,7 +215,7 @@ mod tests {
     #[test]
     fn reported_speech_before_and_after_the_cue() {
         use QuoteKind::Indirect;
-        assert_eq!(one("Others suggested that the deal would collapse."), q(Indirect, "the deal would collapse", "suggested", "Others", None));
+        assert_eq!(one("Others suggested that the deal would collapse."), q(Indirect, "that the deal would collapse", "suggested", "Others", None));
         assert_eq!(one("The deal will collapse next year, analysts said."), q(Indirect, "The deal will collapse next year", "said", "analysts", None));
         assert_eq!(
             one("According to Ann Lee, the deal will collapse."),
@@ -296,5 +298,79 @@ mod tests {
         assert_eq!(s.len(), 2, "{s:?}");
         assert_eq!(s[1], (QuoteKind::Direct, "The vote is tomorrow and we will win it.".into(), None, Some("Ann Lee".into()), Some("Ann Lee".into())));
         assert_eq!(doc.quotes[1].speaker.as_ref().map(|s| s.start), doc.quotes[0].speaker.as_ref().map(|s| s.start));
+    }
+
+    #[test]
+    fn reported_clauses_start_at_that_and_end_at_a_new_frame() {
+        use QuoteKind::Indirect;
+        let doc = annotate("Mayor Ann Lee said on Tuesday that the budget was balanced, adding that taxes would fall.");
+        assert_eq!(
+            summary(&doc),
+            vec![
+                q(Indirect, "that the budget was balanced", "said", "Ann Lee", Some("Ann Lee")),
+                q(Indirect, "that taxes would fall", "adding", "Ann Lee", Some("Ann Lee")),
+            ]
+        );
+        // `and` before another cue verb ends the clause; a conditional's main clause does not.
+        let doc = annotate("Ann Lee said the vote would fail and urged the council to wait.");
+        assert_eq!(summary(&doc)[0].1, "the vote would fail");
+        let s = one("Ann Lee said if the vote fails, she would resign at once.");
+        assert_eq!(s.1, "if the vote fails, she would resign at once");
+    }
+
+    #[test]
+    fn a_parenthetical_frame_splits_the_clause_in_two_parts() {
+        let doc = annotate("The plan, Ann Lee said, will cost far too much money.");
+        let s = summary(&doc);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!((s[0].1.as_str(), s[1].1.as_str()), ("The plan", "will cost far too much money"));
+        assert_eq!(doc.quotes[0].speaker.as_ref().map(|s| s.start), doc.quotes[1].speaker.as_ref().map(|s| s.start));
+    }
+
+    #[test]
+    fn according_to_after_the_clause_and_its_whole_source() {
+        use QuoteKind::Indirect;
+        let s = one("Taxes will rise next year, according to budget documents reviewed by the council.");
+        assert_eq!(s, (Indirect, "Taxes will rise next year".into(), Some("according to".into()), Some("budget documents reviewed by the council".into()), None));
+        let s = one("Bo Chan leads by nine points according to a count by the city.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("Bo Chan leads by nine points", Some("a count")));
+    }
+
+    #[test]
+    fn quantities_relative_pronouns_and_coordinated_cues_are_subjects() {
+        let s = one("Almost half said they wanted a nominee from outside the party.");
+        assert_eq!(s.3.as_deref(), Some("Almost half"));
+        let s = one("Voters who said they were undecided stayed home.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("they were undecided stayed home", Some("who")));
+        let s = one("Ann Lee was angered by the deal and predicted it would fail within a year.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("it would fail within a year", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn findings_impressions_stances_and_colon_sources() {
+        use QuoteKind::Indirect;
+        let s = one("A new poll showed a slimmer lead for the mayor.");
+        assert_eq!(s, (Indirect, "a slimmer lead for the mayor".into(), Some("showed".into()), Some("A new poll".into()), None));
+        // Impersonal: the subject and the infinitive, no source.
+        assert_eq!(one("The plan seems to have little support."), (Indirect, "The plan seems to have little support".into(), Some("seems".into()), None, None));
+        assert_eq!(one("The bank is expected to raise rates in June.").1, "The bank is expected to raise rates in June");
+        assert_eq!(one("Ann Lee praised the new budget.").1, "the new budget");
+        assert_eq!(one("Ann Lee pointed out that the budget was late.").2.as_deref(), Some("pointed out"));
+        let s = one("Bo Chan: We will not give up on this fight.");
+        assert_eq!(s, q(Indirect, "We will not give up on this fight", ":", "Bo Chan", Some("Bo Chan")));
+        // A label is not a source; a swing `state` is not a cue.
+        assert_eq!(summary(&annotate("Update: The road will reopen on Monday. Ohio is a swing state for them.")), vec![]);
+    }
+
+    #[test]
+    fn a_quote_ending_the_sentence_before_is_not_taken_by_a_new_reported_frame() {
+        let doc = annotate("He read “The Long Road.” Ann Lee noted that the council had voted against it.");
+        assert_eq!(summary(&doc), vec![q(QuoteKind::Indirect, "that the council had voted against it", "noted", "Ann Lee", Some("Ann Lee"))]);
+    }
+
+    #[test]
+    fn a_stance_verb_leaves_the_quote_to_the_participle_after_it() {
+        let s = one("Ann Lee attacked the plan, saying, “It will cost us dearly.”");
+        assert_eq!(s, q(QuoteKind::Direct, "It will cost us dearly.", "saying", "Ann Lee", Some("Ann Lee")));
     }
 }

@@ -235,11 +235,51 @@ pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Ment
         return phrase_ending_at(tokens, k - 2, floor);
     }
     if t.is(",") {
-        // An appositive between subject and cue: the name before the comma that opens it.
+        // An appositive between subject and cue: the name (or description) before the comma
+        // that opens it (`Ann Lee, director of …, said`, `the campaign, which …, said`).
         let open = (floor..k - 1).rev().take(MAX_APPOSITIVE_TOKENS).find(|&j| tokens[j].is(","))?;
-        return name_ending_at(tokens, before_parenthesis(tokens, open, floor), floor);
+        let end = before_parenthesis(tokens, open, floor);
+        return name_ending_at(tokens, end, floor).or_else(|| speaker_ending_at(tokens, end, floor).filter(|m| m.kind == MentionKind::Description));
     }
     speaker_ending_at(tokens, k, floor)
+}
+
+/// Relative pronouns that are the subject of the cue right after them (`those who said …`).
+const RELATIVE_SUBJECTS: &[&str] = &["who", "which", "that"];
+
+/// Words that make a phrase a quantity of people: `Almost half said`, `One in three said`.
+const QUANTITY_WORDS: &[&str] = &[
+    "half", "percent", "majority", "minority", "third", "thirds", "quarter", "most", "many", "some", "few",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "number", "all", "none",
+];
+
+/// Longest subject phrase the fallback accepts.
+const MAX_FALLBACK_WORDS: usize = 8;
+
+/// The subject of a cue when no name, pronoun or description is found before it: a relative
+/// pronoun (`those who said`), or the short phrase that opens the clause when it names a
+/// quantity or a plural (`Nearly eight in 10 Democratic voters overall said`, `Trump fans
+/// insist`).
+pub fn fallback_subject(tokens: &[Token], cue: usize, floor: usize) -> Option<Mention> {
+    let mut k = cue;
+    while k > floor && cue - k < 3 && word_in(&tokens[k - 1], BETWEEN_SUBJECT_AND_CUE) {
+        k -= 1;
+    }
+    if k == floor {
+        return None;
+    }
+    if word_in(&tokens[k - 1], RELATIVE_SUBJECTS) {
+        return Some(Mention { first: k - 1, end: k, kind: MentionKind::Description });
+    }
+    let first = (floor..k).rev().find(|&j| !tokens[j].is_word).map_or(floor, |j| j + 1);
+    let phrase = &tokens[first..k];
+    let plural = |t: &Token| !t.capitalised && t.lower.len() > 3 && t.lower.ends_with('s') && !t.lower.ends_with("ss") && !t.lower.ends_with("us");
+    let allowed = |t: &Token| t.is_word && (!word_in(t, PHRASE_STOPS) || t.is("in") || t.is("of"));
+    let ok = !phrase.is_empty()
+        && phrase.len() <= MAX_FALLBACK_WORDS
+        && phrase.iter().all(allowed)
+        && phrase.iter().any(|t| plural(t) || word_in(t, QUANTITY_WORDS) || t.lower.chars().all(|c| c.is_ascii_digit()));
+    ok.then_some(Mention { first, end: k, kind: MentionKind::Description })
 }
 
 /// The subject after a cue that ends before token `after`: `,” said Smith`, `, said the
