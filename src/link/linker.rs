@@ -32,6 +32,15 @@ const W_DATELINE: f32 = 0.15;
 /// Taken off a person no other entity or date supports: full names are shared by many people,
 /// and an office holder is meant when their country appears or their term covers the date.
 const UNCORROBORATED_PERSON: f32 = 0.15;
+/// Taken off a region that holds a city of the same name, also a candidate: a name shared by a
+/// province and its chief city mostly means the city (`Nablus`, `Tripoli`).
+const W_NAMESAKE_CITY: f32 = 0.15;
+/// Taken off a region or city named as a bare noun with `the` (`sailed into the Gulf .`,
+/// `the West as`, `rebels in the North and`): a proper region or city name rarely takes the
+/// article unless the name itself has it (`The Hague`), while such phrases name something
+/// broader (the Persian Gulf, the Western world) that a first-level region of some far
+/// country only shares a word with.
+const W_COMMON_NOUN: f32 = 0.3;
 /// Taken off a country, region or city at full `sport_team` (a sport report, every mention
 /// in a team position): there the name mostly denotes a team, which the gazetteer lacks.
 const W_SPORT_TEAM: f32 = 0.5;
@@ -65,6 +74,11 @@ struct Candidate {
     /// group's mentions that stand in a team position (not in brackets, after `in`/`from`/`of`
     /// or as a dateline); 0 for other kinds. See `link::sport`.
     sport_team: f32,
+    /// For a region: 1 when a city of the same name that lies in it is also a candidate.
+    namesake_city: f32,
+    /// For a region or city whose name does not begin with `The`: 1 when a mention of the
+    /// group is a bare noun after `the` ([`bare_after_the`]).
+    common_noun: f32,
     score: f32,
 }
 
@@ -81,6 +95,8 @@ struct Group {
     capitals: bool,
     /// Share of the members that stand where sport copy names a team rather than a place.
     team_share: f32,
+    /// Whether a member is a bare noun after `the` (`sailed into the Gulf .`).
+    bare_the: bool,
     /// (entity index, how it joined: None for the group's own name, `partial_name`).
     members: Vec<(usize, Option<&'static str>)>,
     candidates: Vec<Candidate>,
@@ -161,7 +177,7 @@ impl Linker {
         json!({
             "kb_id": e.id, "name": e.name, "type": e.kind.name(), "via": c.via.name(),
             "match": c.matched, "type_fit": c.type_fit, "prior": c.prior, "context": c.context,
-            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "score": crate::output::round_score(c.score),
+            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "namesake_city": c.namesake_city, "common_noun": c.common_noun, "score": crate::output::round_score(c.score),
         })
     }
 
@@ -184,7 +200,7 @@ impl Linker {
             }
             let gi = *by_key.entry(key.clone()).or_insert_with(|| {
                 let capitals = e.text.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !e.text.chars().any(char::is_lowercase);
-                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, team_share: 0.0, members: Vec::new(), candidates: Vec::new() });
+                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, team_share: 0.0, bare_the: false, members: Vec::new(), candidates: Vec::new() });
                 groups.len() - 1
             });
             groups[gi].members.push((i, joined));
@@ -199,6 +215,10 @@ impl Linker {
                 !place_position(&doc.text, doc.index.byte(e.start), doc.index.byte(e.end))
             });
             g.team_share = teams.count() as f32 / g.members.len().max(1) as f32;
+            g.bare_the = g.members.iter().any(|&(i, _)| {
+                let e = &doc.entities[i];
+                bare_after_the(&doc.text, doc.index.byte(e.start), doc.index.byte(e.end))
+            });
         }
         groups
     }
@@ -238,8 +258,28 @@ impl Linker {
                     let dateline = if g.capitals && g.label == "LOC" && e.kind == Kind::City { 1.0 } else { 0.0 };
                     let place = matches!(e.kind, Kind::Country | Kind::Region | Kind::City) && via != Via::Demonym;
                     let sport_team = if place { sport * g.team_share } else { 0.0 };
-                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, score: 0.0 })
+                    let the_name = e.name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("the "));
+                    let common_noun = if matches!(e.kind, Kind::Region | Kind::City) && g.bare_the && !the_name { 1.0 } else { 0.0 };
+                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, namesake_city: 0.0, common_noun, score: 0.0 })
                 }
+            }
+        }
+        let cities: Vec<&Entry> = out.iter().filter(|c| c.kind == Kind::City).map(|c| self.gazetteer.entry(c.entry)).collect();
+        let regions_with_city: Vec<u32> = out
+            .iter()
+            .filter(|c| c.kind == Kind::Region && c.via != Via::Demonym)
+            .filter(|c| {
+                let region = self.gazetteer.entry(c.entry);
+                // The city lies in the region, or is a city of note in the region's country (the
+                // sources do not always say which region a city is in).
+                let near = |city: &Entry| city.context.contains(&region.id) || (city.context.first() == region.context.first() && city.prior + 0.1 >= region.prior);
+                cities.iter().any(|city| near(city) && normalize(&city.name) == normalize(&region.name))
+            })
+            .map(|c| c.entry)
+            .collect();
+        for c in &mut out {
+            if regions_with_city.contains(&c.entry) {
+                c.namesake_city = 1.0;
             }
         }
         out
@@ -250,9 +290,13 @@ impl Linker {
 /// name shared by near-equal entries gets a lower score than one with a clear reading.
 fn score_all(cands: &mut [Candidate]) {
     for c in cands.iter_mut() {
-        let uncorroborated = c.kind == Kind::Person && c.context == 0.0 && c.date <= 0.0;
+        // Full person names and party names or acronyms are shared across countries: one is
+        // meant when the article names its country (or the date fits a term of office).
+        let uncorroborated = matches!(c.kind, Kind::Person | Kind::Party) && c.context == 0.0 && c.date <= 0.0;
         c.score = c.type_fit * (W_MATCH * c.matched + W_PRIOR * c.prior) + W_CONTEXT * c.context + W_DATE * c.date + W_DATELINE * c.dateline
             - W_SPORT_TEAM * c.sport_team
+            - W_NAMESAKE_CITY * c.namesake_city
+            - W_COMMON_NOUN * c.common_noun
             - if uncorroborated { UNCORROBORATED_PERSON } else { 0.0 };
     }
     cands.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -286,12 +330,17 @@ fn type_fit(label: &str, kind: Kind, via: Via) -> Option<f32> {
 
 /// Support an entry gets from the entities the article names confidently: its country or
 /// region named (a city in a named region counts more than in a named country), or another
-/// named entity located in it (`Atlanta` supports the state `Georgia`).
+/// named entity located in it (`Atlanta` supports the state `Georgia`). For a party, a place
+/// in its country counts as naming the country (`Scotland` for a British party); not for a
+/// person, whose full name is shared by more people in the same country.
 fn context_support(entry: &Entry, others: &[&Entry]) -> f32 {
     let mut support: f32 = 0.0;
+    let party = entry.kind == Kind::Party;
     for o in others {
         if entry.context.iter().any(|c| *c == o.id) {
             support += if o.kind == Kind::Country { 0.5 } else { 1.0 };
+        } else if party && matches!(o.kind, Kind::Region | Kind::City) && o.context.first().is_some_and(|c| entry.context.contains(c)) {
+            support += 0.5;
         }
         if o.context.iter().any(|c| *c == entry.id) {
             support += if entry.kind == Kind::Country { 0.5 } else { 1.0 };
@@ -300,10 +349,41 @@ fn context_support(entry: &Entry, others: &[&Entry]) -> f32 {
     support.min(1.0)
 }
 
-/// The article's date from its metadata (`date`, `published`, `datetime`), as `yyyymmdd`.
+/// Whether the mention at bytes `start..end` is a bare noun after `the`: `the` before it, and
+/// after it punctuation, the end, or a function word (`sailed into the Gulf .`, `the West
+/// as`, `rebels in the North and`), not a noun it qualifies (`the Riverton council`).
+fn bare_after_the(text: &str, start: usize, end: usize) -> bool {
+    const FUNCTION_WORDS: [&str; 24] = [
+        "and", "or", "but", "as", "to", "for", "since", "during", "in", "on", "at", "of", "with", "from", "by", "is",
+        "was", "were", "has", "had", "have", "will", "would", "where",
+    ];
+    let prev = text[..start].trim_end().rsplit(char::is_whitespace).next().unwrap_or("");
+    if !prev.eq_ignore_ascii_case("the") {
+        return false;
+    }
+    let next = text[end..].trim_start();
+    let word: String = next.chars().take_while(|c| c.is_alphanumeric()).collect();
+    word.is_empty() || FUNCTION_WORDS.contains(&word.as_str())
+}
+
+/// The article's date from its metadata (`date`, `published`, `datetime`, `published_at`), else
+/// from its dateline, as `yyyymmdd`.
 fn article_date(doc: &Document) -> Option<u32> {
-    let meta = doc.meta.as_ref()?;
-    ["date", "published", "datetime", "published_at"].iter().find_map(|k| meta.get(*k)?.as_str().and_then(|d| parse_date(d, false)))
+    let meta = doc.meta.as_ref();
+    let from_meta = ["date", "published", "datetime", "published_at"].iter().find_map(|k| meta?.get(*k)?.as_str().and_then(|d| parse_date(d, false)));
+    from_meta.or_else(|| dateline_date(&doc.text))
+}
+
+/// The ISO date of a dateline near the start of the text: `OSLO 1996-08-30`, `BERGEN, Norway
+/// 1996-08-30` (a word in capitals among the few words before the date).
+fn dateline_date(text: &str) -> Option<u32> {
+    let head: String = text.chars().take(400).collect();
+    let words: Vec<&str> = head.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let iso = w.len() == 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-' && w.bytes().filter(u8::is_ascii_digit).count() == 8;
+        let capitals = words[i.saturating_sub(4)..i].iter().any(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !p.chars().any(char::is_lowercase));
+        (iso && capitals).then(|| parse_date(w, false)).flatten()
+    })
 }
 
 /// Acronyms the article defines as `Long Name (ACR)`, keyed by the acronym's normal form, with
@@ -515,18 +595,22 @@ mod tests {
         assert_eq!(doc.quotes[0].speaker.as_ref().unwrap().kb_id.as_deref(), Some("Q7747"));
     }
 
-    #[test]
-    fn an_office_term_that_covers_the_article_date_wins() {
+    /// Two John Smiths, in office 1990–1999 (Q10) and 2010–2020 (Q20).
+    fn two_john_smiths() -> Linker {
         let mut b = GazetteerBuilder::default();
         for (qid, start, end) in [("Q10", "1990", "1999"), ("Q20", "2010", "2020")] {
             let mut e = Entry::new(qid, "John Smith", Kind::Person, 0.6);
             e.terms.push(crate::link::gazetteer::Term { start: parse_date(start, false).unwrap(), end: parse_date(end, true).unwrap() });
             b.add(e);
         }
-        let linker = Linker::new(b.finish(), 0.0, false);
+        Linker::new(b.finish(), 0.0, false)
+    }
+
+    #[test]
+    fn an_office_term_that_covers_the_article_date_wins() {
         let mut doc = doc_with("John Smith resigned.", &[("John Smith", "PER")]);
         doc.meta = Some(serde_json::from_str(r#"{"date": "2015-06-01"}"#).unwrap());
-        linker.link(&mut doc);
+        two_john_smiths().link(&mut doc);
         assert_eq!(link_of(&doc, "John Smith").unwrap().kb_id, "Q20");
     }
 
@@ -553,6 +637,82 @@ mod tests {
         let mut news = doc_with("Norway and Sweden signed a fisheries treaty on Friday .", &[("Norway", "LOC"), ("Sweden", "LOC")]);
         linker.link(&mut news);
         assert_eq!(link_of(&news, "Norway").unwrap().kb_id, "Q20");
+    }
+
+    #[test]
+    fn a_region_named_as_a_bare_noun_after_the_stays_unlinked() {
+        let mut b = GazetteerBuilder::default();
+        let mut gulf = Entry::new("Q900", "Gulf", Kind::Region, 0.45);
+        gulf.add_context("Q901");
+        b.add(gulf);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, true);
+        let mut doc = doc_with("The convoy sailed into the Gulf . Tankers followed .", &[("Gulf", "LOC")]);
+        linker.link(&mut doc);
+        assert!(link_of(&doc, "Gulf").is_none());
+        // Qualifying a noun, or without `the`, the name is the region's.
+        let mut doc = doc_with("Gulf officials met the Gulf governor .", &[("Gulf", "LOC")]);
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "Gulf").unwrap().kb_id, "Q900");
+        let at = |text: &str, m: &str| {
+            let s = text.find(m).unwrap();
+            bare_after_the(text, s, s + m.len())
+        };
+        assert!(at("Russia sees the West as a threat", "West"));
+        assert!(at("beyond the West , including", "West"));
+        assert!(!at("the Riverton council met", "Riverton"));
+        assert!(!at("in West Kazakhstan", "West"));
+    }
+
+    #[test]
+    fn a_region_yields_to_its_chief_city_of_the_same_name() {
+        let mut b = GazetteerBuilder::default();
+        let mut region = Entry::new("Q10", "Riverton", Kind::Region, 0.45);
+        region.add_context("Q1");
+        b.add(region);
+        let mut city = Entry::new("Q11", "Riverton", Kind::City, 0.4);
+        city.add_context("Q1");
+        b.add(city);
+        let mut hamlet = Entry::new("Q12", "Harbourton", Kind::City, 0.15);
+        hamlet.add_context("Q1");
+        b.add(hamlet);
+        let mut harbourton = Entry::new("Q13", "Harbourton", Kind::Region, 0.45);
+        harbourton.add_context("Q1");
+        b.add(harbourton);
+        let linker = Linker::new(b.finish(), 0.0, false);
+        let mut doc = doc_with("Protesters marched in Riverton and Harbourton .", &[("Riverton", "LOC"), ("Harbourton", "LOC")]);
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "Riverton").unwrap().kb_id, "Q11");
+        assert_eq!(link_of(&doc, "Harbourton").unwrap().kb_id, "Q13", "a small town does not outweigh its region");
+    }
+
+    #[test]
+    fn the_dateline_dates_an_article_without_metadata() {
+        assert_eq!(dateline_date("SOCCER - X WINS . HARBOURTON 1996-08-30 Riverton won ."), Some(19960830));
+        assert_eq!(dateline_date("BERGEN , Norway 1997-01-02 The council met ."), Some(19970102));
+        assert_eq!(dateline_date("The plan, due 2030-01-01, was dropped."), None);
+        let mut doc = doc_with("HARBOURTON 1996-08-30 John Smith resigned .", &[("John Smith", "PER")]);
+        two_john_smiths().link(&mut doc);
+        assert_eq!(link_of(&doc, "John Smith").unwrap().kb_id, "Q10");
+    }
+
+    #[test]
+    fn a_party_needs_its_country_or_a_place_in_it() {
+        let mut b = GazetteerBuilder::default();
+        let mut party = Entry::new("Q50", "Harbour Party", Kind::Party, 0.5);
+        party.add_alias("HP", Via::Acronym);
+        party.add_context("Q1");
+        b.add(party);
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        let mut region = Entry::new("Q2", "Sylvania", Kind::Region, 0.5);
+        region.add_context("Q1");
+        b.add(region);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let mut alone = doc_with("The HP said no .", &[("HP", "ORG")]);
+        linker.link(&mut alone);
+        assert!(link_of(&alone, "HP").is_none(), "an acronym alone is many parties'");
+        let mut placed = doc_with("In Sylvania , the HP said no .", &[("Sylvania", "LOC"), ("HP", "ORG")]);
+        linker.link(&mut placed);
+        assert_eq!(link_of(&placed, "HP").unwrap().kb_id, "Q50");
     }
 
     /// The committed gazetteer, loaded once for the tests that use it.
@@ -591,6 +751,8 @@ mod tests {
             ("United States", "LOC"),
             ("Yerevan", "LOC"),
             ("Minsk", "LOC"),
+            ("West", "LOC"),
+            ("Ankara", "LOC"),
         ];
         let mut doc = doc_with(&text, &mentions);
         default_linker().link(&mut doc);
@@ -618,6 +780,9 @@ mod tests {
         assert_eq!(link_of(&doc, "Belarusian").unwrap().via, "demonym");
         assert_eq!(id("Kremlin"), None, "the gazetteer has no Kremlin; a US town of that name must not be taken");
         assert_eq!(id("Badalyan"), id("Hakob Badalyan"));
+        assert_eq!(id("West"), None, "`the West` is not a region of Cameroon");
+        // The sources give Ankara no trustworthy QID: the GeoNames id, not the province's QID.
+        assert_eq!(id("Ankara").as_deref(), Some("geonames:323786"));
         assert!(doc.entities.iter().filter_map(|e| e.link.as_ref()).all(|l| (0.0..=1.0).contains(&l.score)));
     }
 }

@@ -6,14 +6,25 @@
 //! `in Melbourne`).
 
 /// Words of sport copy, matched lower-cased as whole words. Each distinct word counts once.
-const SPORT_WORDS: [&str; 64] = [
+const SPORT_WORDS: &[&str] = &[
     "soccer", "football", "cricket", "tennis", "golf", "rugby", "baseball", "basketball", "boxing", "athletics",
     "cycling", "hockey", "squash", "skiing", "motor", "racing", "match", "matches", "innings", "wicket",
     "wickets", "goal", "goals", "cup", "league", "seeded", "seed", "beat", "draw", "drew", "striker",
     "midfielder", "defender", "goalkeeper", "coach", "championship", "tournament", "semifinal", "semi-final",
     "quarter-final", "quarterfinal", "final", "round", "halftime", "half-time", "scorers", "scored", "score",
     "points", "runs", "overs", "bowled", "batting", "test", "division", "standings", "played", "won", "lost",
-    "drawn", "title", "champion", "olympic", "medal",
+    "drawn", "title", "champion", "olympic", "medal", "inning", "pitcher", "homer", "homers", "shortstop", "outfielder",
+    "qualifier", "qualifiers", "squad", "batsman", "bowler", "hat-trick", "quarterback", "touchdown", "playoff",
+    "playoffs", "unbeaten", "halftime", "stadium",
+];
+
+/// Names of sports, as a wire slug gives them before the headline (`SOCCER - …`, `MOTOR
+/// RACING - …`, `Cricket - …`).
+const SPORT_NAMES: &[&str] = &[
+    "soccer", "football", "cricket", "tennis", "golf", "rugby", "baseball", "basketball", "boxing", "athletics",
+    "cycling", "hockey", "squash", "skiing", "racing", "motorcycling", "swimming", "rowing", "yachting", "sailing",
+    "badminton", "volleyball", "handball", "snooker", "darts", "judo", "wrestling", "gymnastics", "triathlon",
+    "nfl", "nba", "nhl", "olympics", "equestrianism", "speedway", "motorsport", "sport", "sports",
 ];
 
 /// How strongly the article reads as a sport report, in [0, 1]: distinct sport words (four
@@ -21,6 +32,9 @@ const SPORT_WORDS: [&str; 64] = [
 /// give full weight). Sport vocabulary alone gives at most 0.5: news about a cup of tea or a
 /// political match should not silence place names.
 pub fn sport_signal(text: &str) -> f32 {
+    if sport_slug(text) {
+        return 1.0;
+    }
     let mut distinct = std::collections::HashSet::new();
     for w in text.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
         let lower = w.to_lowercase();
@@ -31,6 +45,14 @@ pub fn sport_signal(text: &str) -> f32 {
     let vocab = (distinct.len() as f32 / 4.0).min(1.0);
     let scores = (score_lines(text) as f32 / 2.0).min(1.0);
     vocab * (0.5 + 0.5 * scores)
+}
+
+/// Whether the text opens with a wire slug naming a sport: a few words before ` - ` at the
+/// very start, one of them a sport's name (`SOCCER - ENGLAND NAME CAPTAIN`, `Cricket - …`).
+pub fn sport_slug(text: &str) -> bool {
+    let Some((slug, _)) = text.trim_start().split_once(" - ") else { return false };
+    let words: Vec<String> = slug.split_whitespace().map(str::to_lowercase).collect();
+    slug.len() <= 40 && (1..=4).contains(&words.len()) && words.iter().any(|w| SPORT_NAMES.contains(&w.as_str()))
 }
 
 /// Tokens shaped like a score: 1–3 digits, a hyphen, 1–3 digits, not part of a date
@@ -102,6 +124,16 @@ mod tests {
         let tea = "A cup of tea was served at the match factory before the final vote .";
         assert!(sport_signal(tea) <= 0.5);
         assert_eq!(score_lines("won 6-3 6-4 (7-5) on 1996-08-30 with 12.5-13 points"), 3);
+    }
+
+    #[test]
+    fn a_sport_slug_makes_a_sport_report_without_scores() {
+        let slug = "CRICKET - RIVERTON NAME NEW CAPTAIN . HARBOURTON 1996-08-30 Riverton named their captain on Friday .";
+        assert!(sport_slug(slug));
+        assert_eq!(sport_signal(slug), 1.0);
+        assert!(sport_slug("Motor racing - Team changes driver for next race"));
+        assert!(!sport_slug("POLITICS - MINISTER RESIGNS"));
+        assert!(!sport_slug("The minister said the football - and the cup - were his passion"));
     }
 
     #[test]

@@ -107,6 +107,13 @@ pub struct Shared {
     pub title_qid: HashMap<String, String>,
     /// Party Facts id → QID, so the core-parties names can join the Wikidata table.
     pub party_qid: HashMap<String, String>,
+    /// Demonym-shaped words the broad country-variant list gives a country (country QID,
+    /// word), which the subdivisions check: some belong to a part of the country (`English`).
+    pub broad_demonyms: Vec<(String, String)>,
+    /// Variants the country-variant list gives under a subdivision's ISO 3166-2 code (`GB-SCT`).
+    pub subdivision_variants: Vec<(String, String)>,
+    /// Keys of the demonyms the countries file itself gives (country QID, key): curated, kept.
+    pub nationalities: std::collections::HashSet<(String, String)>,
 }
 
 /// What a build did, for the log and the card.
@@ -168,7 +175,7 @@ fn read_family(family: Family, path: &Path, shared: &mut Shared, gaz: &mut Gazet
         Family::CountryLabels => places::country_labels(path, shared, gaz),
         Family::CountryVariants => places::country_variants(path, shared, gaz),
         Family::IsoCountries => places::iso_countries(path, shared, gaz),
-        Family::Subdivisions => places::subdivisions(path, shared, gaz),
+        Family::Subdivisions => places::subdivisions(path, shared, gaz, log),
         Family::UsStates => places::us_states(path, shared, gaz),
         Family::Cities => places::cities(path, shared, gaz, log),
         Family::UsCities => places::us_cities(path, shared, gaz, log),
@@ -282,6 +289,66 @@ mod tests {
         std::fs::write(dir.path().join("bad.tsv"), "id\tname\ttype\nQ1\tX\tplanet\n").unwrap();
         let err = build(&[dir.path().to_path_buf()]).unwrap_err();
         assert!(format!("{err:#}").contains("unknown type"), "{err:#}");
+    }
+
+    /// Invented countries, subdivisions and cities in the source families' own file formats.
+    fn write_place_sources(dir: &Path) {
+        std::fs::write(
+            dir.join("countries_dr5hn.jsonl"),
+            r#"{"qid": "Q1", "name": "Freedonia", "iso2": "FD", "iso3": "FRD", "nationality": "Freedonian", "capital": "Riverton", "population": 5000000}
+{"qid": "Q2", "name": "Porto Bello", "iso2": "PB", "iso3": "PBL", "nationality": "Porto Bellan", "capital": "Porto Bello", "population": 500000}
+"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("states_dr5hn.csv"),
+            "id,name,country_id,country_code,country_name,iso2,iso3166_2,fips_code,type,level,parent_id,native,latitude,longitude,timezone,wikiDataId,population\n\
+             1,Englund,1,FD,Freedonia,ENG,FD-ENG,,country,,,,50.0,1.0,,Q10,\n\
+             2,Scotia,1,FD,Freedonia,SCO,FD-SCO,,country,,,,56.0,-4.0,,Q11,\n\
+             3,DKI Riverton,1,FD,Freedonia,RV,FD-RV,,capital district,,,,10.0,20.0,,Q12,\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("cities15000_geonames.tsv"),
+            "geonameid\tname\tcountry\tadmin1\tpopulation\tlat\tlon\twikidata\tlatin_alternate_names\n\
+             100\tRiverton\tFD\tRV\t2000000\t10.1\t20.1\t\t\n\
+             101\tJambton\tFD\t\t50000\t30.0\t30.0\tQ12\t\n\
+             102\tPorto Bello\tPB\t\t400000\t5.0\t5.0\t\t\n\
+             103\tFreedonia City\tFD\t\t30000\t40.0\t40.0\t\t\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("countrynames_variants.yaml"), "FD:\n  - Englese\n  - Freedonish\nFD-SCO:\n  - Scotish\n  - Lothian\n").unwrap();
+    }
+
+    #[test]
+    fn place_sources_give_capital_districts_city_states_and_part_demonyms_their_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        write_place_sources(dir.path());
+        let (gaz, _) = build(&[dir.path().to_path_buf()]).unwrap();
+        let ids = |key: &str| -> Vec<(String, Via)> { gaz.lookup(key).into_iter().map(|(e, via)| (gaz.entry(e).id.clone(), via)).collect() };
+        // A capital district is the capital: Riverton takes the QID of `DKI Riverton`, and the
+        // smaller town whose joined QID was that one falls back to its GeoNames id.
+        assert!(ids("riverton").contains(&("Q12".to_string(), Via::Name)), "{:?}", ids("riverton"));
+        assert_eq!(ids("jambton"), vec![("geonames:101".to_string(), Via::Name)]);
+        // A city-state without a QID of its own is its country's entry.
+        assert_eq!(ids("porto bello"), vec![("Q2".to_string(), Via::Name)]);
+        // `Freedonia City` is not written `Freedonia`: that is the country.
+        assert_eq!(ids("freedonia"), vec![("Q1".to_string(), Via::Name)]);
+        // A broad-list demonym whose stem names one part of the country is that part's; one
+        // that shares the country's name stays with it.
+        assert_eq!(ids("englese"), vec![("Q10".to_string(), Via::Demonym)]);
+        assert_eq!(ids("freedonish"), vec![("Q1".to_string(), Via::Demonym)]);
+        // Demonyms listed under a subdivision's ISO code go to it; district names do not.
+        assert_eq!(ids("scotish"), vec![("Q11".to_string(), Via::Demonym)]);
+        assert!(ids("lothian").is_empty());
+    }
+
+    #[test]
+    fn city_designators_and_demonym_stems() {
+        assert_eq!(places::without_city_designator("minsk city"), "minsk");
+        assert_eq!(places::without_city_designator("bogota dc"), "bogota");
+        assert_eq!(places::without_city_designator("dki jakarta"), "jakarta");
+        assert_eq!(places::without_city_designator("kansas"), "kansas");
     }
 
     #[test]

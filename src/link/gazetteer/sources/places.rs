@@ -48,6 +48,7 @@ pub fn countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -
         for demonym in field(&c, "nationality").split([',', '/']).flat_map(|d| d.split(" or ")).map(str::trim).filter(|d| !d.is_empty()) {
             e.add_alias(demonym, Via::Demonym);
             e.add_alias(&format!("{demonym}s"), Via::Demonym);
+            shared.nationalities.insert((qid.to_string(), normalize(demonym)));
         }
         for code in ["iso2", "iso3"] {
             shared.country_by_code.insert(field(&c, code).to_string(), qid.to_string());
@@ -80,19 +81,26 @@ pub fn country_labels(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuild
 /// countrynames: a YAML map from ISO alpha-2 to name variants. Only abbreviations (`U.K.`,
 /// `UAE`) and words shaped like demonyms (`Serb`, `Tajik`, `Bosnian`; linked from MISC
 /// mentions only) are kept: the list also maps regions, cities and teams to countries
-/// (`Chechnya`, `Cardiff`, `MISSOURI`), which would link them to the wrong thing.
+/// (`Chechnya`, `Cardiff`, `MISSOURI`), which would link them to the wrong thing. Variants
+/// under an ISO 3166-2 code (`GB-SCT`) are kept for the subdivisions, which take the
+/// demonyms among them (`Scottish`).
 pub fn country_variants(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
     let text = std::fs::read_to_string(path)?;
     let mut current: Option<String> = None;
+    let mut subdivision: Option<String> = None;
     for line in text.lines() {
         if let Some(code) = line.strip_suffix(':').filter(|l| !l.starts_with(' ')) {
             current = shared.country_by_code.get(code.trim()).cloned();
+            subdivision = code.trim().contains('-').then(|| code.trim().to_string());
+        } else if let (Some(code), Some(variant)) = (&subdivision, line.trim_start().strip_prefix("- ")) {
+            shared.subdivision_variants.push((code.clone(), variant.trim().trim_matches(['"', '\'']).to_string()));
         } else if let (Some(qid), Some(variant)) = (&current, line.trim_start().strip_prefix("- ")) {
             let variant = variant.trim().trim_matches(['"', '\'']);
             // Abbreviations only: the list also holds place names in capitals (`MISSOURI`).
             let via = if is_acronym(variant) && (variant.len() <= 4 || variant.contains('.')) {
                 Via::Acronym
             } else if looks_like_demonym(variant) {
+                shared.broad_demonyms.push((qid.clone(), variant.to_string()));
                 Via::Demonym
             } else {
                 continue;
@@ -131,7 +139,8 @@ pub fn iso_countries(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilde
 }
 
 /// dr5hn first-level subdivisions with their QIDs (5,222 of 5,308).
-pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    let mut by_country: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for row in table(path)? {
         let qid = col(&row, "wikiDataId");
         let iso2 = col(&row, "country_code");
@@ -162,25 +171,89 @@ pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder
                 lat: col(&row, "latitude").parse().unwrap_or(f64::NAN),
                 lon: col(&row, "longitude").parse().unwrap_or(f64::NAN),
             };
-            // "Minsk City" names the city Minsk.
-            if let Some(base) = key.strip_suffix(" city") {
-                shared.city_subdivisions.entry((iso2.to_string(), base.to_string())).or_default().push(city.clone());
+            // "Minsk City", "Bogotá D.C.", "DKI Jakarta" name the cities Minsk, Bogotá, Jakarta.
+            let base = without_city_designator(&key);
+            if base != key {
+                shared.city_subdivisions.entry((iso2.to_string(), base)).or_default().push(city.clone());
             }
             shared.city_subdivisions.entry((iso2.to_string(), key)).or_default().push(city);
         }
+        by_country.entry(country.clone()).or_default().push((qid.to_string(), normalize(name)));
         gaz.add(e);
     }
+    // The demonyms the variant list gives a subdivision by its ISO code (`GB-SCT: Scottish`):
+    // demonym-shaped words that share their first four letters with the subdivision's name
+    // (the same lists also hold its districts, `Lothian`).
+    for (code, word) in std::mem::take(&mut shared.subdivision_variants) {
+        let Some((iso2, sub)) = code.split_once('-') else { continue };
+        let Some(qid) = shared.subdivision_by_code.get(&(iso2.to_string(), sub.to_string())) else { continue };
+        let Some(stem) = looks_like_demonym(&word).then(|| normalize(&word)).and_then(|k| demonym_stem(&k).map(|s| s[..4].to_string())) else { continue };
+        if let Some(e) = gaz.get_mut(qid).filter(|e| normalize(&e.name).starts_with(&stem)) {
+            e.add_alias(&word, Via::Demonym);
+            log.note("subdivisions: demonym from the variant list's subdivision codes", 1);
+        }
+    }
+    // A broad-list demonym whose stem begins the name of one part of the country, and none of
+    // the country's own names, is that part's (`English` → England, not the United Kingdom).
+    for (country, word) in std::mem::take(&mut shared.broad_demonyms) {
+        let key = normalize(&word);
+        if shared.nationalities.contains(&(country.clone(), key.clone())) {
+            continue;
+        }
+        let Some(stem) = demonym_stem(&key) else { continue };
+        let Some(c) = gaz.get(&country) else { continue };
+        if c.aliases.iter().any(|(a, via)| matches!(via, Via::Name | Via::Alias) && a.starts_with(stem)) {
+            continue;
+        }
+        let parts: Vec<&String> = by_country.get(&country).into_iter().flatten().filter(|(_, n)| n.starts_with(stem)).map(|(q, _)| q).collect();
+        if let [part] = parts[..] {
+            let part = part.clone();
+            if let Some(c) = gaz.get_mut(&country) {
+                c.aliases.retain(|(a, via)| !(a == &key && *via == Via::Demonym));
+            }
+            if let Some(p) = gaz.get_mut(&part) {
+                p.add_alias(&word, Via::Demonym);
+                log.note("subdivisions: broad-list demonym moved from the country to a part", 1);
+            }
+        }
+    }
     Ok(())
+}
+
+/// A subdivision's name without the words that make a city a unit (`Minsk City` → `minsk`,
+/// `Bogotá D.C.` → `bogota`, `DKI Jakarta` → `jakarta`), in normal form.
+pub fn without_city_designator(key: &str) -> String {
+    const PREFIXES: [&str; 2] = ["dki ", "city of "];
+    const SUFFIXES: [&str; 4] = [" city", " dc", " capital district", " federal district"];
+    let mut k = key;
+    for p in PREFIXES {
+        k = k.strip_prefix(p).unwrap_or(k);
+    }
+    for s in SUFFIXES {
+        k = k.strip_suffix(s).unwrap_or(k);
+    }
+    k.to_string()
+}
+
+/// The stem of a demonym in normal form (`english` → `engl`, `bavarian` → `bavar`), at least
+/// four letters, or `None` when no demonym ending is found.
+fn demonym_stem(key: &str) -> Option<&str> {
+    const ENDINGS: [&str; 6] = ["ish", "ese", "ian", "an", "ic", "i"];
+    let stem = ENDINGS.iter().find_map(|e| key.strip_suffix(e))?;
+    (stem.len() >= 4 && !stem.contains(' ')).then_some(stem)
 }
 
 /// Subdivision types that are a city governed as a first-level unit, and so usually the same
 /// Wikidata item as the city (Moscow's `autonomous city`, Beijing's `municipality`, Berlin's
 /// `land`, Paris's `metropolitan collectivity with special status`). Italy's and Korea's
-/// `metropolitan city` and `rural` or `district municipality` are separate items.
+/// `metropolitan city` and `rural` or `district municipality` are separate items; a `capital
+/// district` or `federal district` is the capital (Bogotá D.C., Mexico City, DKI Jakarta).
 fn is_city_kind(kind: &str) -> bool {
     let separate = ["metropolitan city", "rural", "district"];
     let same = ["city", "capital", "municipality", "metropolitan collectivity", "metropolitan administration", "federal territory"];
-    kind == "land" || (same.iter().any(|k| kind.contains(k)) && !separate.iter().any(|k| kind.contains(k)))
+    // A capital or federal district is the capital city itself (Bogotá D.C., DKI Jakarta).
+    let capital_district = kind == "capital district" || kind == "federal district";
+    kind == "land" || capital_district || (same.iter().any(|k| kind.contains(k)) && !separate.iter().any(|k| kind.contains(k)))
 }
 
 /// US states with AP-style abbreviations (`Ala.`, `Calif.`).
@@ -267,10 +340,17 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
         let is_capital = capital_rows.contains(&i);
         let lat: f64 = col(row, "lat").parse().unwrap_or(f64::NAN);
         let lon: f64 = col(row, "lon").parse().unwrap_or(f64::NAN);
-        let city_subdivision = same_city_subdivision(shared, iso2, &normalize(name), lat, lon);
-        // A subdivision of the same name holding the QID confirms it (Tokyo, Vienna); any other
-        // holder contradicts it.
-        let held_by_other = gaz.get(table_qid).is_some_and(|e| e.kind != Kind::City && !(e.kind == Kind::Region && normalize(&e.name) == normalize(name)));
+        let alternates: Vec<&str> = col(row, "latin_alternate_names").split('|').filter(|a| useful_variant(a)).collect();
+        // The subdivision may be named as the city or by one of its other names (`Ciudad de
+        // México`).
+        let city_subdivision = std::iter::once(name).chain(alternates.iter().copied()).find_map(|n| same_city_subdivision(shared, iso2, &normalize(n), lat, lon));
+        // A subdivision of the same name holding the QID confirms it (Tokyo, Vienna, `Nairobi
+        // City`); any other holder contradicts it, including a subdivision already merged with
+        // another city (Jakarta's QID on Jambi's row).
+        let held_by_other = gaz.get(table_qid).is_some_and(|e| {
+            let same_name = without_city_designator(&normalize(&e.name)) == normalize(name);
+            !(matches!(e.kind, Kind::Region | Kind::City) && same_name)
+        });
         let shared_qid = qid_owner.get(table_qid).is_some_and(|&(owner, _)| owner != i) || held_by_other;
         let (id, how) = choose_city_id(col(row, "geonameid"), table_qid, is_capital, city_subdivision.as_deref(), shared_qid);
         log.note(
@@ -289,11 +369,18 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
         if let Some(region) = shared.subdivision_by_code.get(&(iso2.to_string(), col(row, "admin1").to_string())) {
             e.add_context(region);
         }
-        // `New York City` is mostly written `New York`.
-        if let Some(stem) = name.strip_suffix(" City") {
+        // A city-state or territory named as its country (`Hong Kong`, `Monaco`) is the
+        // country's entry when the city has no QID of its own.
+        let country_names = gaz.get(&country).map(|c| c.aliases.iter().filter(|(_, v)| matches!(v, Via::Name | Via::Alias)).map(|(a, _)| a.clone()).collect::<Vec<_>>()).unwrap_or_default();
+        if matches!(how, CityId::GeoNames | CityId::Missing) && country_names.contains(&normalize(name)) {
+            log.note("cities: city-state without its own QID left to its country's entry", 1);
+            continue;
+        }
+        // `New York City` is mostly written `New York`, but `Mexico City` is not `Mexico`.
+        if let Some(stem) = name.strip_suffix(" City").filter(|s| !shared.country_by_name.contains_key(&normalize(s))) {
             e.add_alias(stem, Via::Alias);
         }
-        for alt in col(row, "latin_alternate_names").split('|').filter(|a| useful_variant(a)) {
+        for alt in alternates {
             e.add_alias(alt, Via::Variant);
         }
         // The subdivision's entry (Moscow the federal city) and the city become one.
