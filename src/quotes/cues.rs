@@ -111,6 +111,15 @@ const CUE_VERBS: &[&[&str]] = &[
     &["imply", "implies", "implied", "implying"],
     &["remind", "reminds", "reminded", "reminding"],
     &["assure", "assures", "assured", "assuring"],
+    &["support", "supports", "supported", "supporting"],
+    &["oppose", "opposes", "opposed", "opposing"],
+    &["back", "backs", "backed", "backing"],
+    &["favor", "favors", "favored", "favoring"],
+    &["favour", "favours", "favoured", "favouring"],
+    &["prefer", "prefers", "preferred", "preferring"],
+    &["see", "sees", "saw", "seen", "seeing"],
+    &["view", "views", "viewed", "viewing"],
+    &["regard", "regards", "regarded", "regarding"],
     // Impersonal: `X seems to …`, `X is expected to …` attribute without a source.
     &["seem", "seems", "seemed", "seeming"],
     &["appear", "appears", "appeared", "appearing"],
@@ -118,6 +127,27 @@ const CUE_VERBS: &[&[&str]] = &[
     &["point", "points", "pointed", "pointing"],
     &["refer", "refers", "referred", "referring"],
     &["talk", "talks", "talked", "talking"],
+];
+
+/// Verbs of stance towards a person or a proposal, whose content is their object noun phrase
+/// (`praised the new budget`, `backs Lee`, `sees the plan as a threat`).
+const STANCE_VERBS: &[&str] = &[
+    "praise", "defend", "blast", "slam", "denounce", "dismiss", "decry", "condemn", "mock", "attack", "criticize",
+    "criticise", "endorse", "reject", "support", "oppose", "back", "favor", "favour", "prefer", "see", "view", "regard",
+];
+
+/// Stance forms more often a noun or a modifier than a stance (`Trump support is`, `a group
+/// supporting Lee`, `pay back`, `the favored candidate`): not cues.
+const NOT_STANCE_FORMS: &[&str] = &["support", "supports", "supporting", "back", "backs", "favored", "favoured", "view", "views"];
+
+/// Stance verbs that are cues only with `as` after their object: `sees the plan as a threat`.
+const AS_VERBS: &[&str] = &["see", "view", "regard"];
+
+/// Words after a stance verb that show it is not one: a passive (`backed by`), a phrasal verb
+/// (`backed away`, `came back`), a noun (`support for`, `in favor of`).
+const NOT_AFTER_STANCE: &[&str] = &[
+    "by", "away", "off", "down", "out", "into", "from", "to", "for", "of", "in", "on", "at", "up", "and", "or",
+    "that", "this", "itself", "himself", "herself", "themselves", "what", "how", "whether", "if",
 ];
 
 /// Verbs that are cues only with one of their particles, which the cue then spans.
@@ -161,11 +191,23 @@ fn finding_source_before(tokens: &[Token], i: usize) -> bool {
     (i.saturating_sub(3)..i).any(|j| tokens[j].is_word && FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
 }
 
-/// `call` reports speech when it calls for something or calls someone something, not when it
-/// names (`a group called X`) or phones.
+/// `call` reports speech when it calls for something or calls someone something (`called the
+/// plan “a disaster”`), not when it names (`a group called X`) or phones.
 fn calls_for_or_names(tokens: &[Token], i: usize) -> bool {
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
-    matches!(next, Some("for" | "on" | "it" | "him" | "her" | "them" | "this" | "that")) || is_quote_mark(tokens.get(i + 1))
+    let quote_after_object = || tokens[i + 1..].iter().take(8).take_while(|t| t.is_word || is_quote_mark(Some(t))).any(|t| is_quote_mark(Some(t)));
+    matches!(next, Some("for" | "on" | "it" | "him" | "her" | "them" | "this" | "that")) || is_quote_mark(tokens.get(i + 1)) || quote_after_object()
+}
+
+/// A stance verb with an object after it: the next token is a word that no passive, particle
+/// or noun use puts there; `see`, `view` and `regard` also need `as` before the next
+/// punctuation mark (`sees the plan as a threat`, not `saw the plan`).
+fn stance_object_follows(tokens: &[Token], i: usize, lemma: &str) -> bool {
+    let Some(next) = tokens.get(i + 1) else { return false };
+    if !(next.is_word || is_quote_mark(Some(next))) || NOT_AFTER_STANCE.contains(&next.lower.as_str()) {
+        return false;
+    }
+    !AS_VERBS.contains(&lemma) || tokens[i + 1..].iter().take(10).take_while(|t| t.is_word).any(|t| t.is("as"))
 }
 
 /// Verbs that report speech only when they introduce a quote: `She continued: “…”`.
@@ -198,6 +240,11 @@ impl Cue {
     /// content is the subject with the infinitive.
     pub fn impersonal(&self, tokens: &[Token]) -> bool {
         matches!(self.lemma, "seem" | "appear") || self.lemma == "expect" && self.first > 0 && BE_FORMS.contains(&tokens[self.first - 1].lower.as_str()) && tokens.get(self.end).is_some_and(|t| t.is("to"))
+    }
+
+    /// A verb of stance, whose content is its object (`praised the plan`).
+    pub fn stance(&self) -> bool {
+        STANCE_VERBS.contains(&self.lemma)
     }
 
     /// Whether the verb takes the addressee as object before the content.
@@ -245,6 +292,9 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         if !(verb_next || pronoun_before) {
             return None;
         }
+    }
+    if STANCE_VERBS.contains(&lemma) && (NOT_STANCE_FORMS.contains(&t.lower.as_str()) || !stance_object_follows(tokens, i, lemma)) {
+        return None;
     }
     if let Some((_, particles)) = PARTICLES.iter().find(|(verb, _)| *verb == lemma) {
         return next.filter(|n| particles.contains(n)).map(|_| Cue { first: i, end: i + 2, lemma });

@@ -211,14 +211,21 @@ fn before_parenthesis(tokens: &[Token], end: usize, floor: usize) -> usize {
     end
 }
 
-/// The subject before a cue starting at token `cue`: `he said`, `Hakob Badalyan told`,
-/// `Vladimir Zharikhin, deputy director …, said`, `Smith, who said`.
-pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Mention> {
+/// Where the subject of a cue starting at token `cue` ends: before up to three auxiliaries and
+/// adverbs (`he has also said`).
+fn past_auxiliaries(tokens: &[Token], cue: usize, floor: usize) -> usize {
     let mut k = cue;
     while k > floor && cue - k < 3 && word_in(&tokens[k - 1], BETWEEN_SUBJECT_AND_CUE) {
         k -= 1;
     }
-    k = before_parenthesis(tokens, k, floor);
+    k
+}
+
+/// The subject before a cue starting at token `cue`: `he said`, `Hakob Badalyan told`,
+/// `Vladimir Zharikhin, deputy director …, said`, `Smith, who said`.
+pub fn subject_before(tokens: &[Token], cue: usize, floor: usize) -> Option<Mention> {
+    let k = past_auxiliaries(tokens, cue, floor);
+    let k = before_parenthesis(tokens, k, floor);
     if k == floor {
         return None;
     }
@@ -261,10 +268,7 @@ const MAX_FALLBACK_WORDS: usize = 8;
 /// quantity or a plural (`Nearly eight in 10 Democratic voters overall said`, `Trump fans
 /// insist`).
 pub fn fallback_subject(tokens: &[Token], cue: usize, floor: usize) -> Option<Mention> {
-    let mut k = cue;
-    while k > floor && cue - k < 3 && word_in(&tokens[k - 1], BETWEEN_SUBJECT_AND_CUE) {
-        k -= 1;
-    }
+    let k = past_auxiliaries(tokens, cue, floor);
     if k == floor {
         return None;
     }
@@ -279,7 +283,45 @@ pub fn fallback_subject(tokens: &[Token], cue: usize, floor: usize) -> Option<Me
         && phrase.len() <= MAX_FALLBACK_WORDS
         && phrase.iter().all(allowed)
         && phrase.iter().any(|t| plural(t) || word_in(t, QUANTITY_WORDS) || t.lower.chars().all(|c| c.is_ascii_digit()));
-    ok.then_some(Mention { first, end: k, kind: MentionKind::Description })
+    if ok {
+        return Some(Mention { first, end: k, kind: MentionKind::Description });
+    }
+    clause_subject_phrase(tokens, k, floor)
+}
+
+/// Words after which a clause's subject starts (`…, but local party leaders say`).
+const SUBJECT_OPENERS: &[&str] = &[
+    "that", "because", "while", "but", "where", "when", "as", "if", "although", "though", "since", "whether",
+    "indeed", "now", "so", "yet",
+];
+/// Words that cannot open a subject phrase: prepositions open adverbials (`In one report last
+/// week`), and a phrase of function words is no source.
+const NOT_SUBJECT_START: &[&str] = &[
+    "in", "on", "at", "for", "with", "by", "from", "after", "before", "during", "under", "over", "to", "of",
+    "about", "until", "into", "through", "among", "without", "then", "there", "here", "and", "or", "not",
+    "what", "how", "why", "which", "who", "whose", "whom", "is", "was", "were", "are", "be", "been", "has",
+    "have", "had", "to", "also", "it", "this", "so", "such", "more", "less", "than", "only", "even", "just",
+];
+/// Longest clause-opening subject phrase: `The state officials whose laws were struck down`.
+const MAX_CLAUSE_SUBJECT_WORDS: usize = 10;
+
+/// The whole noun phrase that opens the clause of a cue, when nothing shorter was found:
+/// `Her advisers and allies say`, `Polls there show`, `42% say`, `, but majorities in all five
+/// say`. It runs from the clause's start — the sentence's, or after a comma, a colon or a
+/// conjunction — to the cue, has words only (and `%`, `’s`), and opens with no preposition.
+fn clause_subject_phrase(tokens: &[Token], end: usize, floor: usize) -> Option<Mention> {
+    let is_part = |t: &Token| (t.is_word && !word_in(t, SUBJECT_OPENERS)) || t.is("%");
+    let first = (floor..end).rev().find(|&j| !is_part(&tokens[j])).map_or(floor, |j| j + 1);
+    let phrase = &tokens[first..end];
+    let words = phrase.iter().filter(|t| t.is_word).count();
+    let head = phrase.last()?;
+    let ok = words >= 1
+        && words <= MAX_CLAUSE_SUBJECT_WORDS
+        && !word_in(&phrase[0], NOT_SUBJECT_START)
+        && !word_in(&phrase[0], PRONOUNS)
+        && !(head.is_word && (word_in(head, PHRASE_STOPS) || word_in(head, DETERMINERS)))
+        && !phrase.iter().any(|t| t.is_word && (super::cues::lemma(&t.lower).is_some() && !t.capitalised));
+    ok.then_some(Mention { first, end, kind: MentionKind::Description })
 }
 
 /// The subject after a cue that ends before token `after`: `,” said Smith`, `, said the
