@@ -309,6 +309,8 @@ def engines(args):
     all_ = {
         "byline-ner": (byline, ["--stages", "ner"], "byline"),
         "byline-full": (byline, ["--stages", "ner,quotes,link"], "byline"),
+        "byline-ner-int8": (byline, ["--stages", "ner", "--precision", "int8"], "byline"),
+        "byline-full-int8": (byline, ["--stages", "ner,quotes,link", "--precision", "int8"], "byline"),
         "transformers": (py + ["transformers"] + common + ["--batch-size", str(args.batch_size), "--stride", str(args.stride)], [], "py"),
         "spacy-ner": (py + ["spacy-ner"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
         "spacy-full": (py + ["spacy-full"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
@@ -420,8 +422,9 @@ def cmd_run(args):
     print(f"sgemm {gemm['n']}³ (MKL through torch, {args.threads} threads): {gemm['gflops']:.0f} GFLOP/s ="
           f" {100 * gemm['gflops'] * 1e9 / cpu['peak']:.0f}% of that peak")
     per_word = {"byline-ner": fl["flops_per_word"], "byline-full": fl["flops_per_word"],
+                "byline-ner-int8": fl["flops_per_word"],
                 "transformers": fl["chunk_flops_per_word"]}
-    for name in ("byline-ner", "transformers"):
+    for name in ("byline-ner", "byline-ner-int8", "transformers"):
         if name in med:
             for label, key in (("whole run", "wps"), ("steady", "wps_steady")):
                 achieved = med[name][key] * per_word[name]
@@ -461,7 +464,7 @@ def main():
     r.add_argument("--stride", type=int, help="transformers: pieces shared by consecutive chunks"
                    " (default: 2 × byline's context, from the model's config.json)")
     r.add_argument("--spacy-batch-size", type=int, default=0, help="texts per spaCy batch (0: spaCy's default)")
-    r.add_argument("--engines", default="byline-ner,byline-full,transformers,spacy-ner,spacy-full")
+    r.add_argument("--engines", default="byline-ner,byline-full,byline-ner-int8,byline-full-int8,transformers,spacy-ner,spacy-full")
     args = ap.parse_args()
     {"corpus": cmd_corpus, "engine": cmd_engine, "run": cmd_run}[args.cmd](args)
 

@@ -11,6 +11,7 @@
 #   (every engine once, then again) so machine noise hits all alike:
 #     byline-ner     byline annotate --stages ner            (--batch-size BATCH windows)
 #     byline-full    byline annotate --stages ner,quotes,link
+#     byline-*-int8  the same two with --precision int8 (8-bit weights in the Linear layers)
 #     transformers   the same model (models/ner-default) through transformers'
 #                    pipeline("token-classification", aggregation_strategy="simple",
 #                    stride=64, batch_size=BATCH), chunks of 256 pieces as byline's windows
@@ -60,4 +61,4 @@ corpus="$work/corpus-$n.jsonl"
 "$venv/bin/python" "$root/scripts/bench_peers.py" corpus "$n" "$corpus"
 exec "$venv/bin/python" "$root/scripts/bench_peers.py" run --corpus "$corpus" --bin "$bin" --model "$model" \
   --work "$work" --rounds "$rounds" --batch-size "$batch" --threads "$threads" \
-  --engines "${BENCH_ENGINES:-byline-ner,byline-full,transformers,spacy-ner,spacy-full}"
+  --engines "${BENCH_ENGINES:-byline-ner,byline-full,byline-ner-int8,byline-full-int8,transformers,spacy-ner,spacy-full}"

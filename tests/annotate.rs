@@ -69,13 +69,19 @@ fn output_does_not_depend_on_batch_size() {
         (format!("d{i}"), format!("{body}He said “yes” in Minsk."))
     });
     let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
-    let mut outputs = Vec::new();
-    for bs in ["1", "3", "64"] {
-        let out = dir.path().join(format!("out{bs}.jsonl"));
-        let res = annotate(model.path(), &input, &out, &["--batch-size", bs]);
-        assert!(res.status.success());
-        outputs.push(records(&out));
+    for precision in ["fp32", "int8"] {
+        let mut outputs = Vec::new();
+        for bs in ["1", "3", "64"] {
+            let out = dir.path().join(format!("out{bs}-{precision}.jsonl"));
+            let res = annotate(model.path(), &input, &out, &["--batch-size", bs, "--precision", precision]);
+            assert!(res.status.success());
+            outputs.push(records(&out));
+        }
+        assert_same_entities(&outputs);
     }
+}
+
+fn assert_same_entities(outputs: &[Vec<byline::output::Record>]) {
     for other in &outputs[1..] {
         for (a, b) in outputs[0].iter().zip(other) {
             assert_eq!(a.entities.len(), b.entities.len(), "doc {}", a.id);

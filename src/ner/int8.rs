@@ -27,57 +27,100 @@ impl Linear {
         }
     }
 
-    fn forward(&self, x: &Tensor) -> Tensor {
+    fn forward(&self, x: &Tensor, lengths: &[i64]) -> Tensor {
         match self {
-            Linear::Int8(l) => l.forward(x),
+            Linear::Int8(l) => l.forward(x, lengths),
             Linear::Fp32 { weight, bias } => x.linear(weight, Some(bias)),
         }
     }
 }
 
+/// FBGEMM's int8 Linear takes one weight scale per tensor; a scale per output row (per channel)
+/// is far more accurate, so each row is quantised against its own max|w| and the op runs with
+/// scale 1, its output then multiplied by the row scales (the bias is added after).
 struct Int8Linear {
     weight: Tensor,
     packed: Tensor,
     col_offsets: Tensor,
-    scale: f64,
+    row_scales: Tensor,
+    zero_bias: Tensor,
     bias: Tensor,
     out_features: i64,
 }
 
 impl Int8Linear {
-    /// Symmetric per-tensor quantisation of `weight` `[out, in]`: zero point 0, scale max|w|/127.
+    /// Symmetric per-row quantisation of `weight` `[out, in]`: zero point 0, scale max|w_row|/127.
     fn new(weight: &Tensor, bias: &Tensor) -> Int8Linear {
         let weight = weight.to_kind(Kind::Float).contiguous();
-        let max = weight.abs().max().double_value(&[]).max(1e-12);
-        let scale = max / 127.0;
-        let q = (&weight / scale).round().clamp(-127, 127).to_kind(Kind::Int8);
+        let row_scales = weight.abs().amax([1].as_slice(), true).clamp_min(1e-12) / 127.0;
+        let q = (&weight / &row_scales).round().clamp(-127, 127).to_kind(Kind::Int8);
         // FBGEMM wants each output row's sum of quantised weights (minus zero point × in).
         let col_offsets = q.to_kind(Kind::Int).sum_dim_intlist(1, false, Kind::Int).to_kind(Kind::Int);
         let packed = q.fbgemm_pack_quantized_matrix();
+        let out_features = weight.size()[0];
         Int8Linear {
-            out_features: weight.size()[0],
+            out_features,
             weight: q,
             packed,
             col_offsets,
-            scale,
+            row_scales: row_scales.view([out_features]),
+            zero_bias: Tensor::zeros([out_features], (Kind::Float, weight.device())),
             bias: bias.to_kind(Kind::Float).contiguous(),
         }
     }
 
-    fn forward(&self, x: &Tensor) -> Tensor {
-        let mut shape = x.size();
-        let last = shape.len() - 1;
-        let flat = x.reshape([-1, shape[last]]).contiguous();
-        let y = flat.fbgemm_linear_int8_weight_fp32_activation(
+    /// `x` `[batch, seq, in]`; each window's first `lengths[b]` rows only. Activations are
+    /// quantised per call, so calling once per window (padding left out) makes a window's result
+    /// independent of what else is in its batch: output does not depend on `--batch-size` or on
+    /// how a corpus is split. The op itself is single-threaded: windows are shared out between
+    /// the intra-op threads.
+    fn forward(&self, x: &Tensor, lengths: &[i64]) -> Tensor {
+        let (batch, seq, _) = x.size3().expect("[batch, seq, in]");
+        let threads = (tch::get_num_threads().max(1) as usize).min(lengths.len()).max(1);
+        let out = Tensor::zeros([batch, seq, self.out_features], (Kind::Float, x.device()));
+        let windows: Vec<(i64, Tensor)> = (0..batch)
+            .filter(|&b| lengths[b as usize] > 0)
+            .map(|b| (b, x.get(b).narrow(0, 0, lengths[b as usize]).contiguous()))
+            .collect();
+        let results: Vec<(i64, Tensor)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let me = self.shallow_clone();
+                    let mine: Vec<(i64, Tensor)> =
+                        windows.iter().skip(t).step_by(threads).map(|(b, w)| (*b, w.shallow_clone())).collect();
+                    scope.spawn(move || mine.into_iter().map(|(b, w)| (b, me.matmul(&w))).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("int8 matmul thread")).collect()
+        });
+        for (b, y) in results {
+            out.get(b).narrow(0, 0, y.size()[0]).copy_(&y);
+        }
+        out * &self.row_scales + &self.bias
+    }
+
+    fn matmul(&self, x: &Tensor) -> Tensor {
+        x.fbgemm_linear_int8_weight_fp32_activation(
             &self.weight,
             &self.packed,
             &self.col_offsets,
-            Scalar::float(self.scale),
+            Scalar::float(1.0),
             Scalar::int(0),
-            &self.bias,
-        );
-        shape[last] = self.out_features;
-        y.reshape(shape)
+            &self.zero_bias,
+        )
+    }
+
+    /// New handles on the same tensors, to hand to another thread (tch tensors are not `Sync`).
+    fn shallow_clone(&self) -> Int8Linear {
+        Int8Linear {
+            weight: self.weight.shallow_clone(),
+            packed: self.packed.shallow_clone(),
+            col_offsets: self.col_offsets.shallow_clone(),
+            row_scales: self.row_scales.shallow_clone(),
+            zero_bias: self.zero_bias.shallow_clone(),
+            bias: self.bias.shallow_clone(),
+            out_features: self.out_features,
+        }
     }
 }
 
@@ -117,6 +160,15 @@ impl Int8Encoder {
     /// Quantises the encoder held under `bert.` in `vs` (rust-bert's names); `int8: false`
     /// keeps fp32 weights (for tests).
     pub fn new(vs: &nn::VarStore, config: &BertConfig, int8: bool) -> Result<Int8Encoder> {
+        // libtorch warns once per process that these FBGEMM ops are deprecated (they are what
+        // its own dynamic quantisation of Linear layers is built on). The warning says nothing
+        // a user can act on, so both ops are first called here with standard error closed.
+        if int8 {
+            without_stderr(|| {
+                let w = Tensor::ones([1, 4], (Kind::Float, tch::Device::Cpu));
+                let _ = Int8Linear::new(&w, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))).matmul(&w);
+            });
+        }
         let vars = vs.variables();
         let get = |name: &str| -> Result<Tensor> {
             vars.get(&format!("bert.{name}")).map(|t| t.detach()).with_context(|| format!("int8 encoder: no tensor bert.{name}"))
@@ -164,6 +216,8 @@ impl Int8Encoder {
             + Tensor::embedding(&self.position, &positions, -1, false, false)
             + Tensor::embedding(&self.token_type, types, -1, false, false);
         let mut x = self.embeddings_norm.forward(&x);
+        let lengths = Vec::<i64>::try_from(mask.sum_dim_intlist(1, false, Kind::Int64)).expect("mask is [batch, seq]");
+        let lengths = &lengths[..];
         // Padding gets a large negative score, as rust-bert does.
         let bias = ((mask.to_kind(Kind::Float) - 1.0) * 10_000.0).view([batch, 1, 1, seq]);
         let bias = &bias;
@@ -171,16 +225,34 @@ impl Int8Encoder {
         let head_dim = hidden / self.heads;
         let split = |t: Tensor| t.view([batch, seq, self.heads, head_dim]).transpose(1, 2);
         for l in &self.layers {
-            let q = split(l.query.forward(&x)) / (head_dim as f64).sqrt();
-            let k = split(l.key.forward(&x));
-            let v = split(l.value.forward(&x));
+            let q = split(l.query.forward(&x, lengths)) / (head_dim as f64).sqrt();
+            let k = split(l.key.forward(&x, lengths));
+            let v = split(l.value.forward(&x, lengths));
             let scores = q.matmul(&k.transpose(-1, -2)) + bias;
             let context = scores.softmax(-1, Kind::Float).matmul(&v).transpose(1, 2).contiguous().view([batch, seq, hidden]);
-            let attended = l.attention_norm.forward(&(l.attention_out.forward(&context) + &x));
-            let inner = l.intermediate.forward(&attended).gelu("none");
-            x = l.output_norm.forward(&(l.output.forward(&inner) + &attended));
+            let attended = l.attention_norm.forward(&(l.attention_out.forward(&context, lengths) + &x));
+            let inner = l.intermediate.forward(&attended, lengths).gelu("none");
+            x = l.output_norm.forward(&(l.output.forward(&inner, lengths) + &attended));
         }
         x
+    }
+}
+
+/// Runs `f` with file descriptor 2 pointed at /dev/null (C++ code writes there directly).
+fn without_stderr(f: impl FnOnce()) {
+    // SAFETY: plain descriptor juggling; descriptor 2 is restored before returning.
+    unsafe {
+        let saved = libc::dup(2);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+        if saved < 0 || null < 0 {
+            f();
+            return;
+        }
+        libc::dup2(null, 2);
+        libc::close(null);
+        f();
+        libc::dup2(saved, 2);
+        libc::close(saved);
     }
 }
 
@@ -195,9 +267,12 @@ mod tests {
         let b = Tensor::randn([48], (Kind::Float, tch::Device::Cpu)) * 0.1;
         let x = Tensor::randn([3, 5, 64], (Kind::Float, tch::Device::Cpu));
         let exact = x.linear(&w, Some(&b));
-        let q = Int8Linear::new(&w, &b).forward(&x);
+        let q = Int8Linear::new(&w, &b).forward(&x, &[5, 5, 5]);
         assert_eq!(q.size(), vec![3, 5, 48]);
         let err = (&q - &exact).abs().max().double_value(&[]);
+        // A window's rows come out the same whatever else is in the batch.
+        let alone = Int8Linear::new(&w, &b).forward(&x.narrow(0, 1, 1), &[5]);
+        assert!((alone - q.narrow(0, 1, 1)).abs().max().double_value(&[]) == 0.0);
         let range = exact.abs().max().double_value(&[]);
         assert!(err < 0.03 * range, "int8 error {err} against values up to {range}");
         assert!(err > 0.0, "the int8 path really quantises");
