@@ -104,7 +104,8 @@ fn json_doc(v: Value) -> Result<GoldDoc> {
 }
 
 /// An AIDA-CoNLL record: `text`, `ner` mentions (`span` in chars, `type`) and `labels` that give
-/// some of them a Wikidata id (`entity_id`, `<NIL>` where the mention has none).
+/// some of them a Wikidata id (`entity_id`; `<NIL>` where the mention has none, `<NO_MAPPING>`
+/// where its Wikipedia page had no Wikidata item: markers, not ids, so both are unlinked).
 fn aida_doc(v: &Value) -> Result<GoldDoc> {
     let span = |x: &Value| -> Option<CharSpan> {
         let s = x.get("span")?.as_array()?;
@@ -115,7 +116,7 @@ fn aida_doc(v: &Value) -> Result<GoldDoc> {
         .into_iter()
         .flatten()
         .filter_map(|l| Some((span(l)?, l.get("entity_id")?.as_str()?)))
-        .filter(|(_, id)| *id != "<NIL>")
+        .filter(|(_, id)| !id.starts_with('<'))
         .collect();
     let entities = v["ner"]
         .as_array()
@@ -296,6 +297,9 @@ mod tests {
     #[test]
     fn aida_records_give_mentions_and_ids() {
         let line = r#"{"id": 7, "text": "Moscow and Kiev met", "ner": [{"span": [0, 6], "type": "LOC"}, {"span": [11, 15], "type": "LOC"}], "labels": [{"span": [0, 6], "entity_id": "Q649"}, {"span": [11, 15], "entity_id": "<NIL>"}]}"#;
+        let unmapped = r#"{"id": 8, "text": "Kiev", "ner": [{"span": [0, 4], "type": "LOC"}], "labels": [{"span": [0, 4], "entity_id": "<NO_MAPPING>"}]}"#;
+        let doc = aida_doc(&serde_json::from_str(unmapped).unwrap()).unwrap();
+        assert_eq!(doc.entities.unwrap()[0].kb_id, None);
         let doc = json_doc(serde_json::from_str(line).unwrap()).unwrap();
         let ents = doc.entities.as_ref().unwrap();
         assert_eq!(ents[0].kb_id.as_deref(), Some("Q649"));

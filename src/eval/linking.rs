@@ -2,7 +2,7 @@
 //! gazetteer holds (what disambiguation could get right), and the gazetteer's coverage of the
 //! gold ids (what it could not).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -12,11 +12,17 @@ use crate::eval::gold::GoldEntity;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LinkReport {
-    /// A predicted link is right when a gold mention with the same span has the same id.
+    /// Every predicted link: right when a gold mention with the same span has the same id.
     pub links: Prf,
-    /// The same over predicted links with Wikidata ids only: a namespaced id (`geonames:`,
-    /// `isin:`) can never equal a Wikidata-keyed gold id, even when it names the same thing.
-    pub wikidata_links: Prf,
+    /// The same over the predicted links whose id is in one of the gold's id namespaces
+    /// ([`namespace`]: `wikidata` for QIDs): an id of another namespace (`geonames:`, `isin:`)
+    /// can never equal a gold id, even when it names the same thing. Recall is over all gold.
+    pub gold_namespace_links: Prf,
+    /// The namespaces of the gold ids (`["wikidata"]` for AIDA).
+    pub gold_namespaces: Vec<String>,
+    /// Predicted links by namespace outside the gold's: left out of `gold_namespace_links`,
+    /// counted wrong in `links`.
+    pub other_namespace_links: BTreeMap<String, usize>,
     /// Gold mentions with an id (not NIL).
     pub gold_linked: usize,
     /// Gold linked mentions whose id is in the gazetteer, and the share they make.
@@ -37,8 +43,9 @@ pub struct LinkReport {
 pub struct LinkCounter {
     tp: usize,
     predicted: usize,
-    wikidata_tp: usize,
-    wikidata_predicted: usize,
+    /// Predicted links by id namespace: (right, all).
+    by_namespace: BTreeMap<String, (usize, usize)>,
+    gold_namespaces: BTreeSet<String>,
     gold: usize,
     covered: usize,
     covered_correct: usize,
@@ -52,11 +59,14 @@ impl LinkCounter {
         let pred_pairs: HashSet<(CharSpan, &str)> = pred.iter().filter_map(|p| Some((p.span(), p.link.as_ref()?.kb_id.as_str()))).collect();
         self.tp += pred_pairs.intersection(&gold_pairs).count();
         self.predicted += pred_pairs.len();
-        let wikidata: HashSet<_> = pred_pairs.iter().filter(|(_, id)| is_wikidata_id(id)).collect();
-        self.wikidata_tp += wikidata.iter().filter(|p| gold_pairs.contains(p)).count();
-        self.wikidata_predicted += wikidata.len();
+        for pair in &pred_pairs {
+            let slot = self.by_namespace.entry(namespace(pair.1).to_string()).or_default();
+            slot.0 += gold_pairs.contains(pair) as usize;
+            slot.1 += 1;
+        }
         self.gold += gold_pairs.len();
         for (span, id) in &gold_pairs {
+            self.gold_namespaces.insert(namespace(id).to_string());
             self.gold_ids.insert(id.to_string());
             if known.is_some_and(|k| k.contains(id)) {
                 self.covered += 1;
@@ -66,9 +76,13 @@ impl LinkCounter {
     }
 
     pub fn report(&self, known: Option<&HashSet<&str>>) -> LinkReport {
+        let in_gold = |ns: &String| self.gold_namespaces.contains(ns);
+        let (ns_tp, ns_predicted) = self.by_namespace.iter().filter(|(ns, _)| in_gold(ns)).fold((0, 0), |(t, p), (_, &(a, b))| (t + a, p + b));
         LinkReport {
             links: Prf::new(self.tp, self.predicted, self.gold),
-            wikidata_links: Prf::new(self.wikidata_tp, self.wikidata_predicted, self.gold),
+            gold_namespace_links: Prf::new(ns_tp, ns_predicted, self.gold),
+            gold_namespaces: self.gold_namespaces.iter().cloned().collect(),
+            other_namespace_links: self.by_namespace.iter().filter(|(ns, _)| !in_gold(ns)).map(|(ns, &(_, n))| (ns.clone(), n)).collect(),
             gold_linked: self.gold,
             covered: known.map(|_| self.covered),
             coverage: known.map(|_| ratio(self.covered, self.gold)),
@@ -82,8 +96,18 @@ impl LinkCounter {
 impl std::fmt::Display for LinkReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "links (exact span and id):")?;
-        writeln!(f, "  overall    {}", self.links)?;
-        writeln!(f, "  QIDs only  {}", self.wikidata_links)?;
+        writeln!(f, "  all links     {}", self.links)?;
+        let namespaces = if self.gold_namespaces.is_empty() { "none".to_string() } else { self.gold_namespaces.join(", ") };
+        writeln!(f, "  gold's ids    {}  (links with {namespaces} ids only)", self.gold_namespace_links)?;
+        if !self.other_namespace_links.is_empty() {
+            let others: Vec<String> = self.other_namespace_links.iter().map(|(ns, n)| format!("{n} {ns}")).collect();
+            writeln!(
+                f,
+                "  ({} links have ids no gold id can equal: {}; `all links` counts them wrong, `gold's ids` leaves them out)",
+                self.other_namespace_links.values().sum::<usize>(),
+                others.join(", ")
+            )?;
+        }
         if let (Some(covered), Some(coverage), Some(acc), Some(distinct)) = (self.covered, self.coverage, self.covered_accuracy, self.distinct_coverage) {
             writeln!(
                 f,
@@ -99,9 +123,14 @@ impl std::fmt::Display for LinkReport {
     }
 }
 
-/// `Q` followed by digits.
-fn is_wikidata_id(id: &str) -> bool {
-    id.strip_prefix('Q').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+/// The namespace of an id: `wikidata` for a QID (`Q` and digits), else the prefix before `:`
+/// (`geonames`, `isin`), else `other`.
+pub fn namespace(id: &str) -> &str {
+    if id.strip_prefix('Q').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+        "wikidata"
+    } else {
+        id.split_once(':').map_or("other", |(ns, _)| ns)
+    }
 }
 
 #[cfg(test)]
@@ -136,11 +165,38 @@ mod tests {
         let r = c.report(Some(&known));
         assert_eq!((r.links.tp, r.links.predicted, r.links.gold), (1, 4, 3));
         assert!((r.links.precision - 0.25).abs() < 1e-9);
-        assert_eq!((r.wikidata_links.tp, r.wikidata_links.predicted), (1, 3));
+        assert_eq!((r.gold_namespace_links.tp, r.gold_namespace_links.predicted, r.gold_namespace_links.gold), (1, 3, 3));
+        assert!((r.gold_namespace_links.precision - 1.0 / 3.0).abs() < 1e-9);
+        assert!((r.gold_namespace_links.recall - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(r.gold_namespaces, vec!["wikidata".to_string()]);
+        assert_eq!(r.other_namespace_links.get("geonames"), Some(&1));
         assert_eq!(r.covered, Some(2)); // Q1 and Q2; Q9 is not in the gazetteer
         assert!((r.covered_accuracy.unwrap() - 0.5).abs() < 1e-9);
         assert!((r.distinct_coverage.unwrap() - 2.0 / 3.0).abs() < 1e-9);
         let without = c.report(None);
         assert_eq!(without.covered_accuracy, None);
+    }
+
+    #[test]
+    fn namespaces_of_ids() {
+        assert_eq!(namespace("Q649"), "wikidata");
+        assert_eq!(namespace("geonames:524901"), "geonames");
+        assert_eq!(namespace("isin:US0378331005"), "isin");
+        assert_eq!(namespace("Q"), "other");
+        assert_eq!(namespace("Qx1"), "other");
+    }
+
+    #[test]
+    fn a_gold_in_another_namespace_scores_its_own_ids() {
+        // Gold keyed by GeoNames: a QID link is then the one no gold id can equal.
+        let g = vec![gold(0, 5, Some("geonames:1")), gold(6, 9, Some("geonames:2"))];
+        let p = vec![pred(0, 5, Some("geonames:1")), pred(6, 9, Some("Q2"))];
+        let mut c = LinkCounter::default();
+        c.add(&g, &p, None);
+        let r = c.report(None);
+        assert_eq!((r.links.tp, r.links.predicted), (1, 2));
+        assert_eq!((r.gold_namespace_links.tp, r.gold_namespace_links.predicted), (1, 1));
+        assert_eq!(r.other_namespace_links.get("wikidata"), Some(&1));
+        assert!(r.to_string().contains("1 wikidata"));
     }
 }

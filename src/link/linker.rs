@@ -44,6 +44,10 @@ const W_COMMON_NOUN: f32 = 0.3;
 /// Taken off a country, region or city at full `sport_team` (a sport report, every mention
 /// in a team position): there the name mostly denotes a team, which the gazetteer lacks.
 const W_SPORT_TEAM: f32 = 0.5;
+/// Two candidates of one kind whose scores differ by less than this are a tie: nothing in the
+/// article tells the namesakes apart (several small towns called `Scotland`, regions called
+/// `North` in several countries), and picking one would be a guess. The group stays unlinked.
+const TIE: f32 = 0.01;
 
 pub struct Linker {
     gazetteer: Gazetteer,
@@ -79,6 +83,9 @@ struct Candidate {
     /// For a region or city whose name does not begin with `The`: 1 when a mention of the
     /// group is a bare noun after `the` ([`bare_after_the`]).
     common_noun: f32,
+    /// Whether this, the best candidate, ties with the runner-up of the same kind
+    /// ([`TIE`]): the features cannot tell which is meant, so the group stays unlinked.
+    tied: bool,
     score: f32,
 }
 
@@ -177,7 +184,7 @@ impl Linker {
         json!({
             "kb_id": e.id, "name": e.name, "type": e.kind.name(), "via": c.via.name(),
             "match": c.matched, "type_fit": c.type_fit, "prior": c.prior, "context": c.context,
-            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "namesake_city": c.namesake_city, "common_noun": c.common_noun, "score": crate::output::round_score(c.score),
+            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "namesake_city": c.namesake_city, "common_noun": c.common_noun, "tied": c.tied, "score": crate::output::round_score(c.score),
         })
     }
 
@@ -260,7 +267,7 @@ impl Linker {
                     let sport_team = if place { sport * g.team_share } else { 0.0 };
                     let the_name = e.name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("the "));
                     let common_noun = if matches!(e.kind, Kind::Region | Kind::City) && g.bare_the && !the_name { 1.0 } else { 0.0 };
-                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, namesake_city: 0.0, common_noun, score: 0.0 })
+                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, namesake_city: 0.0, common_noun, tied: false, score: 0.0 })
                 }
             }
         }
@@ -290,10 +297,13 @@ impl Linker {
 /// name shared by near-equal entries gets a lower score than one with a clear reading.
 fn score_all(cands: &mut [Candidate]) {
     for c in cands.iter_mut() {
+        c.tied = false;
         // Full person names and party names or acronyms are shared across countries: one is
         // meant when the article names its country (or the date fits a term of office).
         let uncorroborated = matches!(c.kind, Kind::Person | Kind::Party) && c.context == 0.0 && c.date <= 0.0;
-        c.score = c.type_fit * (W_MATCH * c.matched + W_PRIOR * c.prior) + W_CONTEXT * c.context + W_DATE * c.date + W_DATELINE * c.dateline
+        // Context supports the entry only as far as the mention can be that kind of thing: a
+        // club tagged ORG whose city the article names is still not the city.
+        c.score = c.type_fit * (W_MATCH * c.matched + W_PRIOR * c.prior + W_CONTEXT * c.context) + W_DATE * c.date + W_DATELINE * c.dateline
             - W_SPORT_TEAM * c.sport_team
             - W_NAMESAKE_CITY * c.namesake_city
             - W_COMMON_NOUN * c.common_noun
@@ -302,7 +312,8 @@ fn score_all(cands: &mut [Candidate]) {
     cands.sort_by(|a, b| b.score.total_cmp(&a.score));
     if let Some(best) = cands.first().map(|c| c.score) {
         let second = cands.get(1).map_or(0.0, |c| c.score);
-        cands[0].score = (best + W_MARGIN * ((best - second).min(0.5) - 0.25)).clamp(0.0, 1.0);
+        cands[0].tied = cands.get(1).is_some_and(|c| c.kind == cands[0].kind && best - c.score < TIE);
+        cands[0].score = if cands[0].tied { 0.0 } else { (best + W_MARGIN * ((best - second).min(0.5) - 0.25)).clamp(0.0, 1.0) };
     }
 }
 
@@ -683,6 +694,59 @@ mod tests {
         linker.link(&mut doc);
         assert_eq!(link_of(&doc, "Riverton").unwrap().kb_id, "Q11");
         assert_eq!(link_of(&doc, "Harbourton").unwrap().kb_id, "Q13", "a small town does not outweigh its region");
+    }
+
+    #[test]
+    fn namesakes_the_article_cannot_tell_apart_stay_unlinked() {
+        let gazetteer = || {
+            let mut b = GazetteerBuilder::default();
+            b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+            for (id, region) in [("Q20", "Q21"), ("Q30", "Q31")] {
+                let mut town = Entry::new(id, "Lakeview", Kind::City, 0.15);
+                town.add_context("Q1");
+                town.add_context(region);
+                b.add(town);
+            }
+            let mut bigger = Entry::new("Q40", "Hillcrest", Kind::City, 0.3);
+            bigger.add_context("Q1");
+            b.add(bigger);
+            let mut smaller = Entry::new("Q41", "Hillcrest", Kind::City, 0.15);
+            smaller.add_context("Q1");
+            b.add(smaller);
+            b.finish()
+        };
+        let text = "Floods hit Lakeview and Hillcrest in Freedonia .";
+        let mentions = [("Lakeview", "LOC"), ("Hillcrest", "LOC"), ("Freedonia", "LOC")];
+        // Two towns of one name, equally supported: a guess, so no link ...
+        let mut doc = doc_with(text, &mentions);
+        Linker::new(gazetteer(), DEFAULT_THRESHOLD, false).link(&mut doc);
+        assert!(link_of(&doc, "Lakeview").is_none());
+        // ... while a clear difference in prior still decides.
+        assert_eq!(link_of(&doc, "Hillcrest").unwrap().kb_id, "Q40");
+        // The tie scores 0, and --explain says so.
+        let mut doc = doc_with(text, &mentions);
+        Linker::new(gazetteer(), 0.0, true).link(&mut doc);
+        let l = link_of(&doc, "Lakeview").unwrap();
+        assert_eq!(l.score, 0.0);
+        assert_eq!(l.candidates.as_ref().unwrap()[0]["tied"], serde_json::Value::Bool(true));
+    }
+
+    #[test]
+    fn context_counts_only_as_far_as_the_label_fits() {
+        // A city tagged ORG is mostly a club named after it: that the article names the city's
+        // country does not make the club the city.
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        let mut city = Entry::new("Q2", "Riverton", Kind::City, 0.45);
+        city.add_context("Q1");
+        b.add(city);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let mut club = doc_with("Riverton beat the champions in Freedonia .", &[("Riverton", "ORG"), ("Freedonia", "LOC")]);
+        linker.link(&mut club);
+        assert!(link_of(&club, "Riverton").is_none());
+        let mut place = doc_with("Floods hit Riverton in Freedonia .", &[("Riverton", "LOC"), ("Freedonia", "LOC")]);
+        linker.link(&mut place);
+        assert_eq!(link_of(&place, "Riverton").unwrap().kb_id, "Q2");
     }
 
     #[test]

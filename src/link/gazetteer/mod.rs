@@ -156,15 +156,16 @@ pub struct Entry {
     pub aliases: Vec<(String, Via)>,
 }
 
+/// Some tables give a QID as its entity URL (`https://www.wikidata.org/entity/Q61` → `Q61`).
+pub fn without_entity_url(id: &str) -> &str {
+    id.rsplit_once("wikidata.org/entity/").map_or(id, |(_, qid)| qid)
+}
+
 impl Entry {
     pub fn new(id: impl Into<String>, name: impl Into<String>, kind: Kind, prior: f32) -> Entry {
         let name = name.into();
         let id: String = id.into();
-        // Some tables give a QID as its entity URL.
-        let id = match id.rsplit_once("wikidata.org/entity/") {
-            Some((_, qid)) => qid.to_string(),
-            None => id,
-        };
+        let id = without_entity_url(&id).to_string();
         let mut e = Entry { id, name: String::new(), kind, prior, context: Vec::new(), terms: Vec::new(), aliases: Vec::new() };
         e.add_alias(&name, Via::Name);
         e.name = name;

@@ -10,7 +10,9 @@
 //! Id policy: the Wikidata QID a source gives, where the source is curated (countries,
 //! subdivisions, office holders, parties, organisations, US places and newspapers). City QIDs
 //! in the GeoNames table were joined by name and coordinates and are checked
-//! ([`places::choose_city_id`]); a doubtful one falls back to `geonames:ID`. Companies have no
+//! ([`places::choose_city_id`]: shared QIDs, QIDs held by something else, QIDs implausibly
+//! recent for a capital or a city of 100,000 people or more, [`places::plausible_city_qid`]);
+//! a doubtful one falls back to `geonames:ID`. US-cities QIDs get the same size check. Companies have no
 //! QID and use `isin:` ids. Archigos leaders get a QID only through an exact Wikipedia-title
 //! match and are skipped otherwise.
 
@@ -105,6 +107,8 @@ pub struct Shared {
     pub us_states: HashMap<String, String>,
     /// English Wikipedia title → QID, from the tables that pair them.
     pub title_qid: HashMap<String, String>,
+    /// Population of each GeoNames city entry, by entry id (the US-cities check reads it).
+    pub city_population: HashMap<String, f64>,
     /// Party Facts id → QID, so the core-parties names can join the Wikidata table.
     pub party_qid: HashMap<String, String>,
     /// Demonym-shaped words the broad country-variant list gives a country (country QID,
@@ -355,14 +359,31 @@ mod tests {
     fn city_ids_fall_back_when_the_joined_qid_is_doubtful() {
         use places::{choose_city_id, CityId};
         // A sound QID is kept, even where a subdivision shares the name (City of London).
-        assert_eq!(choose_city_id("2643743", "Q84", true, Some("Q23311"), false), ("Q84".into(), CityId::Table));
+        assert_eq!(choose_city_id("2643743", "Q84", 8_961_989.0, true, Some("Q23311"), false), ("Q84".into(), CityId::Table));
         // A capital with an implausibly recent QID takes its city subdivision's (Yerevan).
-        assert_eq!(choose_city_id("616052", "Q2222448", true, Some("Q1953"), false), ("Q1953".into(), CityId::Subdivision));
+        assert_eq!(choose_city_id("616052", "Q2222448", 1_093_485.0, true, Some("Q1953"), false), ("Q1953".into(), CityId::Subdivision));
         // ... or the GeoNames id when there is none.
-        assert_eq!(choose_city_id("703448", "Q517568", true, None, false), ("geonames:703448".into(), CityId::GeoNames));
+        assert_eq!(choose_city_id("703448", "Q517568", 2_797_553.0, true, None, false), ("geonames:703448".into(), CityId::GeoNames));
         // A QID a more populous row also has is not this city's.
-        assert_eq!(choose_city_id("611694", "Q2474275", false, None, true), ("geonames:611694".into(), CityId::GeoNames));
-        assert_eq!(choose_city_id("524901", "", true, Some("Q649"), false), ("Q649".into(), CityId::Subdivision));
-        assert_eq!(choose_city_id("1", "", false, None, false), ("geonames:1".into(), CityId::Missing));
+        assert_eq!(choose_city_id("611694", "Q2474275", 20_000.0, false, None, true), ("geonames:611694".into(), CityId::GeoNames));
+        assert_eq!(choose_city_id("524901", "", 10_381_222.0, true, Some("Q649"), false), ("Q649".into(), CityId::Subdivision));
+        assert_eq!(choose_city_id("1", "", 20_000.0, false, None, false), ("geonames:1".into(), CityId::Missing));
+        // A city of 100,000 or more with an item made after Wikidata's first import was joined to
+        // another thing at the same spot (a borough, a bot article from GeoNames): GeoNames id.
+        assert_eq!(choose_city_id("7", "Q21000001", 250_000.0, false, None, false), ("geonames:7".into(), CityId::GeoNames));
+        assert_eq!(choose_city_id("7", "Q9999999", 250_000.0, false, None, false), ("Q9999999".into(), CityId::Table));
+        // A small town's recent item is not judged: small places got items late.
+        assert_eq!(choose_city_id("8", "Q21000001", 40_000.0, false, None, false), ("Q21000001".into(), CityId::Table));
+    }
+
+    #[test]
+    fn city_qid_plausibility_by_size() {
+        use places::{plausible_city_qid, MAJOR_US_CITY_QID_PLAUSIBLE_BELOW};
+        assert!(plausible_city_qid("Q99999", 50_000.0, true, 10_000_000));
+        assert!(!plausible_city_qid("Q100000", 50_000.0, true, 10_000_000));
+        assert!(plausible_city_qid("Q3000000", 500_000.0, false, 10_000_000));
+        assert!(!plausible_city_qid("Q3000000", 500_000.0, false, MAJOR_US_CITY_QID_PLAUSIBLE_BELOW));
+        assert!(plausible_city_qid("Q3000000", 99_999.0, false, MAJOR_US_CITY_QID_PLAUSIBLE_BELOW));
+        assert!(!plausible_city_qid("geonames:1", 10.0, false, 10_000_000));
     }
 }

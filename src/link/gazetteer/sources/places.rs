@@ -290,10 +290,37 @@ pub enum CityId {
 /// given a district's or namesake's item (Yerevan Q2222448, Kyiv Q517568, Lisbon Q33690701).
 const CAPITAL_QID_PLAUSIBLE_BELOW: u64 = 100_000;
 
+/// Cities of this many people or more had Wikipedia articles in many languages before Wikidata
+/// began (late 2012), so their items come from its first import, below
+/// [`MAJOR_CITY_QID_PLAUSIBLE_BELOW`]. A later item joined to such a city by name and
+/// coordinates is mostly another thing at the same spot: a bot-made article generated from
+/// GeoNames itself, or a local-government unit given its own item later (an English
+/// metropolitan borough). In the GeoNames table 148 rows of this size have QIDs at or above
+/// Q10,000,000.
+const MAJOR_CITY_POPULATION: f64 = 100_000.0;
+const MAJOR_CITY_QID_PLAUSIBLE_BELOW: u64 = 10_000_000;
+/// US places all had English Wikipedia articles (from the census) years before Wikidata, so a
+/// sizeable US city's item is older still: of the US-cities table's rows that GeoNames puts at
+/// 100,000 people or more, 265 of 268 have QIDs below this.
+pub const MAJOR_US_CITY_QID_PLAUSIBLE_BELOW: u64 = 1_000_000;
+
+/// Whether a city's QID is old enough for a city of its size ([`CAPITAL_QID_PLAUSIBLE_BELOW`],
+/// [`MAJOR_CITY_QID_PLAUSIBLE_BELOW`]); a city below [`MAJOR_CITY_POPULATION`] is not judged.
+pub fn plausible_city_qid(qid: &str, population: f64, is_capital: bool, major_below: u64) -> bool {
+    let Some(n) = qid.strip_prefix('Q').and_then(|n| n.parse::<u64>().ok()) else { return false };
+    if is_capital {
+        n < CAPITAL_QID_PLAUSIBLE_BELOW
+    } else if population >= MAJOR_CITY_POPULATION {
+        n < major_below
+    } else {
+        true
+    }
+}
+
 /// The id of a GeoNames city. The table's QID came from a name-and-coordinates join; it is
 /// doubtful when a more populous row has it too, when a country or a differently named
-/// subdivision holds it, or
-/// for a capital when it is implausibly recent ([`CAPITAL_QID_PLAUSIBLE_BELOW`]). A missing or
+/// subdivision holds it, or when it is implausibly recent for a capital or a city of 100,000
+/// people or more ([`plausible_city_qid`]). A missing or
 /// doubtful QID is replaced by that of a same-named city-type subdivision of the country
 /// nearby (city-states and capital districts: Moscow, Yerevan, Minsk are one Wikidata item
 /// with their subdivision), and failing that by `geonames:ID`. The table's QID goes first when
@@ -301,21 +328,18 @@ const CAPITAL_QID_PLAUSIBLE_BELOW: u64 = 100_000;
 pub fn choose_city_id(
     geonameid: &str,
     table_qid: &str,
+    population: f64,
     is_capital: bool,
     city_subdivision: Option<&str>,
     qid_is_shared: bool,
 ) -> (String, CityId) {
-    let doubtful = qid_is_shared || (is_capital && !plausible_capital_qid(table_qid));
+    let doubtful = qid_is_shared || !plausible_city_qid(table_qid, population, is_capital, MAJOR_CITY_QID_PLAUSIBLE_BELOW);
     match (table_qid.is_empty(), city_subdivision) {
         (false, _) if !doubtful => (table_qid.to_string(), CityId::Table),
         (_, Some(q)) => (q.to_string(), CityId::Subdivision),
         (true, None) => (format!("geonames:{geonameid}"), CityId::Missing),
         (false, None) => (format!("geonames:{geonameid}"), CityId::GeoNames),
     }
-}
-
-fn plausible_capital_qid(qid: &str) -> bool {
-    qid.strip_prefix('Q').and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| n < CAPITAL_QID_PLAUSIBLE_BELOW)
 }
 
 /// GeoNames cities of 15,000 people or more.
@@ -352,7 +376,8 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
             !(matches!(e.kind, Kind::Region | Kind::City) && same_name)
         });
         let shared_qid = qid_owner.get(table_qid).is_some_and(|&(owner, _)| owner != i) || held_by_other;
-        let (id, how) = choose_city_id(col(row, "geonameid"), table_qid, is_capital, city_subdivision.as_deref(), shared_qid);
+        let population: f64 = col(row, "population").parse().unwrap_or(0.0);
+        let (id, how) = choose_city_id(col(row, "geonameid"), table_qid, population, is_capital, city_subdivision.as_deref(), shared_qid);
         log.note(
             match how {
                 CityId::Table => "cities: table QID kept",
@@ -362,7 +387,6 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
             },
             1,
         );
-        let population: f64 = col(row, "population").parse().unwrap_or(0.0);
         let prior = population_prior(population) + if is_capital { 0.15 } else { 0.0 };
         let mut e = Entry::new(id, name, Kind::City, prior);
         e.add_context(&country);
@@ -376,6 +400,7 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
             log.note("cities: city-state without its own QID left to its country's entry", 1);
             continue;
         }
+        shared.city_population.insert(e.id.clone(), population);
         // `New York City` is mostly written `New York`, but `Mexico City` is not `Mexico`.
         if let Some(stem) = name.strip_suffix(" City").filter(|s| !shared.country_by_name.contains_key(&normalize(s))) {
             e.add_alias(stem, Via::Alias);
@@ -436,7 +461,9 @@ fn same_city_subdivision(shared: &Shared, iso2: &str, key: &str, lat: f64, lon: 
 }
 
 /// US cities and towns with QIDs (name + state). Where GeoNames gave the same place another id,
-/// this curated QID wins, and the GeoNames entry's aliases move to it.
+/// this curated QID wins, and the GeoNames entry's aliases move to it, unless the QID is
+/// implausibly recent for the city's size ([`MAJOR_US_CITY_QID_PLAUSIBLE_BELOW`]): then the
+/// row is dropped and the GeoNames entry kept.
 pub fn us_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
     let us = shared.country_by_code.get("US").cloned().unwrap_or_default();
     // GeoNames US cities by (name, state QID) → their entry id.
@@ -447,7 +474,7 @@ pub fn us_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, l
         }
     }
     for row in table(path)? {
-        let qid = col(&row, "WD-QID");
+        let qid = crate::link::gazetteer::without_entity_url(col(&row, "WD-QID"));
         let Some(state) = shared.us_states.get(col(&row, "state")).cloned() else { continue };
         if qid.is_empty() {
             continue;
@@ -457,6 +484,11 @@ pub fn us_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, l
         e.add_context(&us);
         e.add_context(&state);
         if let Some(old) = geonames_us.get(&(normalize(name), state.clone())) {
+            let population = shared.city_population.get(old).copied().unwrap_or(0.0);
+            if !plausible_city_qid(qid, population, false, MAJOR_US_CITY_QID_PLAUSIBLE_BELOW) {
+                log.note("cities: US-cities QID implausibly recent for the city's size, GeoNames entry kept", 1);
+                continue;
+            }
             if old != qid {
                 if let Some(g) = gaz.get(old).cloned() {
                     e.prior = g.prior;
