@@ -302,12 +302,16 @@ fn load_gazetteer(args: &LinkArgs) -> Result<Gazetteer> {
     Gazetteer::load(&dir).with_context(|| format!("cannot load the gazetteer in {}", dir.display()))
 }
 
-fn load_ner(args: &ModelArgs) -> Result<Ner> {
-    if let Some(n) = args.threads {
+/// `--threads`: libtorch's intra-op threads and rayon's pool (the other stages).
+fn set_threads(threads: Option<usize>) {
+    if let Some(n) = threads {
         tch::set_num_threads(n as i32);
         // Only the first call configures rayon's pool; later calls in one process are ignored.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
+}
+
+fn load_ner(args: &ModelArgs) -> Result<Ner> {
     let device = match args.device.as_str() {
         "cpu" => tch::Device::Cpu,
         "cuda" => {
@@ -331,6 +335,7 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 
 /// Loads what the chosen stages need.
 fn build_stages(args: &PipelineArgs) -> Result<Stages> {
+    set_threads(args.model.threads);
     let PipelineArgs { model, stages, link } = args;
     let mut out = Stages { ner: None, quotes: false, linker: None };
     for stage in &stages.stages {

@@ -27,9 +27,9 @@ impl Linear {
         }
     }
 
-    fn forward(&self, x: &Tensor, lengths: &[i64]) -> Tensor {
+    fn forward(&self, x: &Tensor, lengths: &[i64], pool: &rayon::ThreadPool) -> Tensor {
         match self {
-            Linear::Int8(l) => l.forward(x, lengths),
+            Linear::Int8(l) => l.forward(x, lengths, pool),
             Linear::Fp32 { weight, bias } => x.linear(weight, Some(bias)),
         }
     }
@@ -74,25 +74,35 @@ impl Int8Linear {
     /// independent of what else is in its batch: output does not depend on `--batch-size` or on
     /// how a corpus is split. The op itself is single-threaded: windows are shared out between
     /// the intra-op threads.
-    fn forward(&self, x: &Tensor, lengths: &[i64]) -> Tensor {
+    fn forward(&self, x: &Tensor, lengths: &[i64], pool: &rayon::ThreadPool) -> Tensor {
         let (batch, seq, _) = x.size3().expect("[batch, seq, in]");
-        let threads = (tch::get_num_threads().max(1) as usize).min(lengths.len()).max(1);
+        let threads = pool.current_num_threads().min(lengths.len()).max(1);
         let out = Tensor::zeros([batch, seq, self.out_features], (Kind::Float, x.device()));
         let windows: Vec<(i64, Tensor)> = (0..batch)
             .filter(|&b| lengths[b as usize] > 0)
             .map(|b| (b, x.get(b).narrow(0, 0, lengths[b as usize]).contiguous()))
             .collect();
-        let results: Vec<(i64, Tensor)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let me = self.shallow_clone();
-                    let mine: Vec<(i64, Tensor)> =
-                        windows.iter().skip(t).step_by(threads).map(|(b, w)| (*b, w.shallow_clone())).collect();
-                    scope.spawn(move || mine.into_iter().map(|(b, w)| (b, me.matmul(&w))).collect::<Vec<_>>())
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().expect("int8 matmul thread")).collect()
+        // Long-lived threads of the encoder's own pool: new threads per call would each get a
+        // malloc arena, and with freed memory kept (`keep_freed_memory` in main.rs) arenas add
+        // up; rayon's global pool is busy with the stages around the model.
+        let results = std::sync::Mutex::new(Vec::with_capacity(windows.len()));
+        // Handles are made here: tensors may move to another thread but not be shared.
+        let shares: Vec<(Int8Linear, Vec<(i64, Tensor)>)> = (0..threads)
+            .map(|t| {
+                let mine = windows.iter().skip(t).step_by(threads).map(|(b, w)| (*b, w.shallow_clone())).collect();
+                (self.shallow_clone(), mine)
+            })
+            .collect();
+        let results_ref = &results;
+        pool.scope(move |scope| {
+            for (me, mine) in shares {
+                scope.spawn(move |_| {
+                    let done: Vec<(i64, Tensor)> = mine.into_iter().map(|(b, w)| (b, me.matmul(&w))).collect();
+                    results_ref.lock().expect("no panic while holding the lock").extend(done);
+                });
+            }
         });
+        let results = results.into_inner().expect("no panic while holding the lock");
         for (b, y) in results {
             out.get(b).narrow(0, 0, y.size()[0]).copy_(&y);
         }
@@ -154,6 +164,8 @@ pub struct Int8Encoder {
     embeddings_norm: LayerNorm,
     layers: Vec<Layer>,
     heads: i64,
+    /// Threads for the int8 products, as many as libtorch's intra-op threads.
+    pool: rayon::ThreadPool,
 }
 
 impl Int8Encoder {
@@ -205,6 +217,11 @@ impl Int8Encoder {
             embeddings_norm: norm("embeddings.LayerNorm")?,
             layers,
             heads: config.num_attention_heads,
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(tch::get_num_threads().max(1) as usize)
+                .thread_name(|i| format!("byline-int8-{i}"))
+                .build()
+                .context("int8 encoder: cannot start its threads")?,
         })
     }
 
@@ -218,6 +235,7 @@ impl Int8Encoder {
         let mut x = self.embeddings_norm.forward(&x);
         let lengths = Vec::<i64>::try_from(mask.sum_dim_intlist(1, false, Kind::Int64)).expect("mask is [batch, seq]");
         let lengths = &lengths[..];
+        let pool = &self.pool;
         // Padding gets a large negative score, as rust-bert does.
         let bias = ((mask.to_kind(Kind::Float) - 1.0) * 10_000.0).view([batch, 1, 1, seq]);
         let bias = &bias;
@@ -225,14 +243,14 @@ impl Int8Encoder {
         let head_dim = hidden / self.heads;
         let split = |t: Tensor| t.view([batch, seq, self.heads, head_dim]).transpose(1, 2);
         for l in &self.layers {
-            let q = split(l.query.forward(&x, lengths)) / (head_dim as f64).sqrt();
-            let k = split(l.key.forward(&x, lengths));
-            let v = split(l.value.forward(&x, lengths));
+            let q = split(l.query.forward(&x, lengths, pool)) / (head_dim as f64).sqrt();
+            let k = split(l.key.forward(&x, lengths, pool));
+            let v = split(l.value.forward(&x, lengths, pool));
             let scores = q.matmul(&k.transpose(-1, -2)) + bias;
             let context = scores.softmax(-1, Kind::Float).matmul(&v).transpose(1, 2).contiguous().view([batch, seq, hidden]);
-            let attended = l.attention_norm.forward(&(l.attention_out.forward(&context, lengths) + &x));
-            let inner = l.intermediate.forward(&attended, lengths).gelu("none");
-            x = l.output_norm.forward(&(l.output.forward(&inner, lengths) + &attended));
+            let attended = l.attention_norm.forward(&(l.attention_out.forward(&context, lengths, pool) + &x));
+            let inner = l.intermediate.forward(&attended, lengths, pool).gelu("none");
+            x = l.output_norm.forward(&(l.output.forward(&inner, lengths, pool) + &attended));
         }
         x
     }
@@ -267,11 +285,12 @@ mod tests {
         let b = Tensor::randn([48], (Kind::Float, tch::Device::Cpu)) * 0.1;
         let x = Tensor::randn([3, 5, 64], (Kind::Float, tch::Device::Cpu));
         let exact = x.linear(&w, Some(&b));
-        let q = Int8Linear::new(&w, &b).forward(&x, &[5, 5, 5]);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let q = Int8Linear::new(&w, &b).forward(&x, &[5, 5, 5], &pool);
         assert_eq!(q.size(), vec![3, 5, 48]);
         let err = (&q - &exact).abs().max().double_value(&[]);
         // A window's rows come out the same whatever else is in the batch.
-        let alone = Int8Linear::new(&w, &b).forward(&x.narrow(0, 1, 1), &[5]);
+        let alone = Int8Linear::new(&w, &b).forward(&x.narrow(0, 1, 1), &[5], &pool);
         assert!((alone - q.narrow(0, 1, 1)).abs().max().double_value(&[]) == 0.0);
         let range = exact.abs().max().double_value(&[]);
         assert!(err < 0.03 * range, "int8 error {err} against values up to {range}");
