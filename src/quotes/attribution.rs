@@ -52,6 +52,8 @@ const CLAUSE_JOINS: &[&str] = &[",", ";", ":", "and", "but", "that", "because", 
 
 /// Words allowed after a frame that closes its sentence (`on Monday in a statement`).
 const MAX_TRAILING_WORDS: usize = 4;
+/// Longest phrase between a comma and a closing cue taken as its speaker (`…, election officials said.`).
+const MAX_CLOSING_SUBJECT: usize = 5;
 /// Words that open a new clause after a comma, ending a reported one.
 const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
 
@@ -295,7 +297,14 @@ impl Attributor<'_> {
             // he.`); `, said they had …` is the reported clause's subject.
             let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
             let inverted = inverted.filter(|m| m.kind != MentionKind::Pronoun || tokens.get(m.end).map_or(true, |t| t.is_punct()));
-            inverted.or_else(|| subject_before(tokens, cue.first, floor))
+            // `Ann Lee, a veteran of …, said the plan …`: a description after the cue that the
+            // clause goes on from is the reported clause's subject, not the speaker, when a name
+            // before the cue is the subject.
+            let before = subject_before(tokens, cue.first, floor);
+            let inverted = inverted.filter(|m| {
+                m.kind != MentionKind::Description || tokens.get(m.end).map_or(true, |t| t.is_punct()) || !before.is_some_and(|b| b.kind == MentionKind::Name)
+            });
+            inverted.or(before).or_else(|| self.closing_subject(u, &cue, floor))
         };
         let (frame_first, frame_end) = match speaker {
             Some(m) if m.first < cue.first => (phrase_start(tokens, &m, floor), cue.end),
@@ -335,6 +344,22 @@ impl Attributor<'_> {
             }
         }
         self.reported(u, &cue, speaker_span, frame_first, frame_end, cue_span);
+    }
+
+    /// `…, election officials said.`: the short phrase (five words at most) between a comma
+    /// and a cue that closes its sentence is the speaker, when no other subject is found.
+    fn closing_subject(&self, u: usize, cue: &Cue, floor: usize) -> Option<Mention> {
+        let tokens = self.tokens;
+        if cue.participle(tokens) || cue.according_to() || self.words(cue.end, self.units[u].end) > MAX_TRAILING_WORDS {
+            return None;
+        }
+        let comma = (floor..cue.first).rev().take(MAX_CLOSING_SUBJECT + 1).find(|&j| tokens[j].is_punct())?;
+        let words = comma + 1..cue.first;
+        let plausible = tokens[comma].is(",")
+            && !words.is_empty()
+            && tokens[words.clone()].iter().all(|t| t.is_word && !SUBJECT_PRONOUNS.contains(&t.lower.as_str()) && !CLAUSE_OPENERS.contains(&t.lower.as_str()) && !matches!(t.lower.as_str(), "and" | "or" | "that" | "who" | "which"))
+            && words.clone().all(|j| cue_at(tokens, j).is_none());
+        plausible.then_some(Mention { first: comma + 1, end: cue.first, kind: MentionKind::Description })
     }
 
     /// The subject of the clause a participle cue hangs on: the speaker of an earlier frame in

@@ -168,7 +168,12 @@ const THAT_VERBS: &[&str] = &["feel", "know", "show", "find", "reveal", "fear", 
 const FINDING_SOURCES: &[&str] = &[
     "poll", "polls", "survey", "surveys", "study", "studies", "report", "reports", "analysis", "data", "figures",
     "research", "review", "audit", "investigation", "numbers", "results", "documents", "records", "filings", "census",
+    "video", "videos", "footage", "email", "emails", "photo", "photos", "picture", "pictures", "average", "tally",
+    "memo", "letter", "search",
 ];
+/// How far back (in words, not past punctuation) a finding's source may stand from its cue (`a
+/// poll from Marquette Law School released Wednesday found …`).
+const FINDING_SOURCE_WINDOW: usize = 7;
 
 /// Cues that take the addressee as object before the content (`told AFP that …`).
 const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "remind", "assure", "inform"];
@@ -188,7 +193,7 @@ const NOUN_LIKE_FORMS: &[&str] = &[
 /// A finding's source just before a cue (`the poll showed`, `, a new survey found`): such
 /// verbs report a finding even without `that`.
 fn finding_source_before(tokens: &[Token], i: usize) -> bool {
-    (i.saturating_sub(3)..i).any(|j| tokens[j].is_word && FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
+    (i.saturating_sub(FINDING_SOURCE_WINDOW)..i).rev().take_while(|&j| tokens[j].is_word).any(|j| FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
 }
 
 /// `call` reports speech when it calls for something or calls someone something (`called the
@@ -289,7 +294,9 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
         let verb_next = matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1));
         let pronoun_before = matches!(prev, Some("he" | "she" | "it" | "they" | "we" | "i" | "who" | "which"));
-        if !(verb_next || pronoun_before) {
+        // `the poll shows …`, `a survey finds …`: a finding after its source.
+        let finding = THAT_VERBS.contains(&lemma) && finding_source_before(tokens, i);
+        if !(verb_next || pronoun_before || finding) {
             return None;
         }
     }
