@@ -87,6 +87,9 @@ const NOUN_CUES: &[&str] = &[
 /// Possessive determiners: the owner of a noun cue is its speaker (`his claim that …`).
 const POSSESSIVES: &[&str] = &["his", "her", "their", "its", "our", "my", "your"];
 
+/// Words that open the question after `ask` (`asked them whether …`, `asked about the plan`).
+const QUESTION_WORDS: &[&str] = &["if", "whether", "why", "how", "what", "when", "where", "who", "about"];
+
 const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
 const DASHES: &[&str] = &["—", "―", "–", "-"];
 
@@ -219,6 +222,27 @@ impl Attributor<'_> {
             }
         }
         self.noun_frames(u);
+        self.opening_question(u);
+    }
+
+    /// `Asked about the plan, Lee said …`, `Asked by a reporter if …`: a sentence that opens
+    /// with a passive `asked` reports the question, from its question word to the comma; the
+    /// asker is not named.
+    fn opening_question(&mut self, u: usize) {
+        let (first, end) = (self.units[u].first, self.units[u].end);
+        let tokens = self.tokens;
+        if !tokens[first].is("asked") || self.quote_of_token[first].is_some() {
+            return;
+        }
+        let ceil = self.outside_ceil(u, first + 1);
+        let Some(q) = (first + 1..ceil.min(first + 1 + MAX_INTRO_WORDS)).take_while(|&k| tokens[k].is_word).find(|&k| QUESTION_WORDS.contains(&tokens[k].lower.as_str())) else { return };
+        let Some(comma) = (q + 1..ceil).find(|&k| tokens[k].is_punct()).filter(|&k| tokens[k].is(",")) else { return };
+        if comma + 1 >= end || self.words(q, comma) < 2 {
+            return;
+        }
+        if let Some(content) = self.trimmed(q, comma) {
+            self.push(content, QuoteKind::Indirect, Some(tokens[first].span), None, false);
+        }
     }
 
     /// `his claim that …`, `the assertion that …`, `Lee is confident that …`: a noun or adjective
@@ -501,6 +525,13 @@ impl Attributor<'_> {
         // `that` clause (PolNeAR's contents start with `that`).
         if let Some(that) = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| self.tokens[k].is("that")) {
             j = that;
+        } else if cue.lemma == "ask" {
+            // `asked the campaigns why they …`, `asked by a reporter if …`: the question starts at
+            // its question word.
+            let question = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| QUESTION_WORDS.contains(&self.tokens[k].lower.as_str()));
+            if let Some(q) = question {
+                j = q;
+            }
         }
         j
     }
