@@ -54,6 +54,10 @@ const CLAUSE_JOINS: &[&str] = &[",", ";", ":", "and", "but", "that", "because", 
 const MAX_TRAILING_WORDS: usize = 4;
 /// Longest phrase between a comma and a closing cue taken as its speaker (`…, election officials said.`).
 const MAX_CLOSING_SUBJECT: usize = 5;
+/// Longest subject (in words, with its `that`) that a relative clause may follow inside a
+/// reported clause (`that the decision, which …, illustrates …`), and the relative's length.
+const MAX_RELATIVE_SUBJECT: usize = 4;
+const MAX_RELATIVE_TOKENS: usize = 25;
 /// Words that open a new clause after a comma, ending a reported one.
 const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
 
@@ -645,9 +649,22 @@ impl Attributor<'_> {
     /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
     /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
     fn clause_end(&self, first: usize, ceil: usize) -> usize {
-        (first + 1..ceil)
-            .find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j))
-            .unwrap_or(ceil)
+        let mut from = first + 1;
+        loop {
+            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return ceil };
+            // `the decision, which struck down …, illustrates …`: a relative clause right after a
+            // short subject is part of the reported clause, which goes on after its closing comma.
+            let relative = self.tokens[j].is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is("which") || n.is("who"));
+            if relative && self.words(first, j) <= MAX_RELATIVE_SUBJECT {
+                if let Some(close) = (j + 2..ceil).take(MAX_RELATIVE_TOKENS).find(|&k| self.quote_of_token[k].is_none() && self.tokens[k].is_punct() && !self.tokens[k].is("-")) {
+                    if self.tokens[close].is(",") && close + 1 < ceil && self.tokens[close + 1].is_word {
+                        from = close + 1;
+                        continue;
+                    }
+                }
+            }
+            return j;
+        }
     }
 
     /// Where the object of a stance verb that starts at token `first` ends (`praised the budget
