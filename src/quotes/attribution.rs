@@ -651,7 +651,7 @@ impl Attributor<'_> {
     fn clause_end(&self, first: usize, ceil: usize) -> usize {
         let mut from = first + 1;
         loop {
-            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return ceil };
+            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
             // `the decision, which struck down …, illustrates …`: a relative clause right after a
             // short subject is part of the reported clause, which goes on after its closing comma.
             let relative = self.tokens[j].is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is("which") || n.is("who"));
@@ -663,7 +663,17 @@ impl Attributor<'_> {
                     }
                 }
             }
-            return j;
+            return self.before_final_appositive(first, j);
+        }
+    }
+
+    /// `…, a swipe at the recent disturbances`: an appositive with `a`/`an` after the last comma
+    /// of a reported clause comments on the clause and is no part of it.
+    fn before_final_appositive(&self, first: usize, end: usize) -> usize {
+        let last_comma = (first + 1..end).rev().find(|&k| self.tokens[k].is(",") && self.quote_of_token[k].is_none());
+        match last_comma {
+            Some(c) if self.tokens.get(c + 1).is_some_and(|n| n.is("a") || n.is("an")) && self.words(first, c) >= MIN_REPORTED_WORDS => c,
+            _ => end,
         }
     }
 
