@@ -158,6 +158,15 @@ const PARTICLES: &[(&str, &[&str])] = &[("point", &["out", "to"]), ("refer", &["
 /// their content.
 const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope", "seek", "seem", "appear"];
 
+/// Words after `seem`/`appear` that make it no impression: `appeared in court`, `appeared
+/// with Lee`, `as it appears now`.
+const NOT_COMPLEMENTS: &[&str] = &[
+    "in", "on", "at", "before", "with", "for", "from", "as", "and", "or", "that", "alongside", "by", "during",
+    "after", "together", "live", "here", "there", "outside", "inside", "onstage", "briefly", "again", "now",
+    "today", "yesterday", "tonight", "only", "first", "regularly", "frequently", "often", "the", "a", "an", "his",
+    "her", "their", "this", "to", "so", "then", "but", "when", "while", "where", "if", "not", "nowhere", "online",
+    "under", "over", "via", "without", "throughout", "across", "beside", "behind", "near", "through", "around",
+];
 /// Forms of `be` before a passive `expected to`.
 const BE_FORMS: &[&str] = &["is", "are", "was", "were", "be", "been", "being", "’s", "'s"];
 
@@ -281,7 +290,10 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     }
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
     let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
-    if INTENTION_VERBS.contains(&lemma) && !(before_to || lemma == "hope" && next == Some("that")) {
+    // `X seems stable`, `X appeared poised to win`, `X seems like …`: an impersonal impression
+    // with its complement (not `appeared in court`, `appeared with Lee`).
+    let complement = matches!(lemma, "seem" | "appear") && tokens.get(i + 1).is_some_and(|n| n.is_word && !n.capitalised && !NOT_COMPLEMENTS.contains(&n.lower.as_str()));
+    if INTENTION_VERBS.contains(&lemma) && !(before_to || complement || lemma == "hope" && next == Some("that")) {
         return None;
     }
     if THAT_VERBS.contains(&lemma) && next != Some("that") && !finding_source_before(tokens, i) {
