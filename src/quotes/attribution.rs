@@ -530,7 +530,7 @@ impl Attributor<'_> {
         if let Some(that) = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| self.tokens[k].is("that")) {
             j = that;
         } else if cue.lemma == "ask" {
-            // `asked the campaigns why they …`, `asked by a reporter if …`: the question starts at
+            // `asked the council why it …`, `asked by a reporter if …`: the question starts at
             // its question word.
             let question = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| QUESTION_WORDS.contains(&self.tokens[k].lower.as_str()));
             if let Some(q) = question {
@@ -652,7 +652,7 @@ impl Attributor<'_> {
         let mut from = first + 1;
         loop {
             let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
-            // `the decision, which struck down …, illustrates …`: a relative clause right after a
+            // `the ruling, which the court issued in May, proves …`: a relative clause right after a
             // short subject is part of the reported clause, which goes on after its closing comma.
             let relative = self.tokens[j].is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is("which") || n.is("who"));
             if relative && self.words(first, j) <= MAX_RELATIVE_SUBJECT {
@@ -667,7 +667,7 @@ impl Attributor<'_> {
         }
     }
 
-    /// `…, a swipe at the recent disturbances`: an appositive with `a`/`an` after the last comma
+    /// `…, a jab at her rival`: an appositive with `a`/`an` after the last comma
     /// of a reported clause comments on the clause and is no part of it.
     fn before_final_appositive(&self, first: usize, end: usize) -> usize {
         let last_comma = (first + 1..end).rev().find(|&k| self.tokens[k].is(",") && self.quote_of_token[k].is_none());

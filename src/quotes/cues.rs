@@ -290,7 +290,7 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     }
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
     let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
-    // `X seems stable`, `X appeared poised to win`, `X seems like …`: an impersonal impression
+    // `X seems unlikely`, `X appears ready to fight`, `X seems like …`: an impersonal impression
     // with its complement (not `appeared in court`, `appeared with Lee`).
     let complement = matches!(lemma, "seem" | "appear") && tokens.get(i + 1).is_some_and(|n| n.is_word && !n.capitalised && !NOT_COMPLEMENTS.contains(&n.lower.as_str()));
     if INTENTION_VERBS.contains(&lemma) && !(before_to || complement || lemma == "hope" && next == Some("that")) {
