@@ -158,6 +158,15 @@ const PARTICLES: &[(&str, &[&str])] = &[("point", &["out", "to"]), ("refer", &["
 /// their content.
 const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope", "seek", "seem", "appear"];
 
+/// Words after `seem`/`appear` that make it no impression: `appeared in court`, `appeared
+/// with Lee`, `as it appears now`.
+const NOT_COMPLEMENTS: &[&str] = &[
+    "in", "on", "at", "before", "with", "for", "from", "as", "and", "or", "that", "alongside", "by", "during",
+    "after", "together", "live", "here", "there", "outside", "inside", "onstage", "briefly", "again", "now",
+    "today", "yesterday", "tonight", "only", "first", "regularly", "frequently", "often", "the", "a", "an", "his",
+    "her", "their", "this", "to", "so", "then", "but", "when", "while", "where", "if", "not", "nowhere", "online",
+    "under", "over", "via", "without", "throughout", "across", "beside", "behind", "near", "through", "around",
+];
 /// Forms of `be` before a passive `expected to`.
 const BE_FORMS: &[&str] = &["is", "are", "was", "were", "be", "been", "being", "’s", "'s"];
 
@@ -168,7 +177,12 @@ const THAT_VERBS: &[&str] = &["feel", "know", "show", "find", "reveal", "fear", 
 const FINDING_SOURCES: &[&str] = &[
     "poll", "polls", "survey", "surveys", "study", "studies", "report", "reports", "analysis", "data", "figures",
     "research", "review", "audit", "investigation", "numbers", "results", "documents", "records", "filings", "census",
+    "video", "videos", "footage", "email", "emails", "photo", "photos", "picture", "pictures", "average", "tally",
+    "memo", "letter", "search",
 ];
+/// How far back (in words, not past punctuation) a finding's source may stand from its cue (`a
+/// poll from Marquette Law School released Wednesday found …`).
+const FINDING_SOURCE_WINDOW: usize = 7;
 
 /// Cues that take the addressee as object before the content (`told AFP that …`).
 const ADDRESSEE_VERBS: &[&str] = &["tell", "warn", "ask", "urge", "promise", "remind", "assure", "inform"];
@@ -188,7 +202,7 @@ const NOUN_LIKE_FORMS: &[&str] = &[
 /// A finding's source just before a cue (`the poll showed`, `, a new survey found`): such
 /// verbs report a finding even without `that`.
 fn finding_source_before(tokens: &[Token], i: usize) -> bool {
-    (i.saturating_sub(3)..i).any(|j| tokens[j].is_word && FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
+    (i.saturating_sub(FINDING_SOURCE_WINDOW)..i).rev().take_while(|&j| tokens[j].is_word).any(|j| FINDING_SOURCES.contains(&tokens[j].lower.as_str()))
 }
 
 /// `call` reports speech when it calls for something or calls someone something (`called the
@@ -276,7 +290,10 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     }
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
     let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
-    if INTENTION_VERBS.contains(&lemma) && !(before_to || lemma == "hope" && next == Some("that")) {
+    // `X seems unlikely`, `X appears ready to fight`, `X seems like …`: an impersonal impression
+    // with its complement (not `appeared in court`, `appeared with Lee`).
+    let complement = matches!(lemma, "seem" | "appear") && tokens.get(i + 1).is_some_and(|n| n.is_word && !n.capitalised && !NOT_COMPLEMENTS.contains(&n.lower.as_str()));
+    if INTENTION_VERBS.contains(&lemma) && !(before_to || complement || lemma == "hope" && next == Some("that")) {
         return None;
     }
     if THAT_VERBS.contains(&lemma) && next != Some("that") && !finding_source_before(tokens, i) {
@@ -289,7 +306,9 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
     if NOUN_LIKE_FORMS.contains(&t.lower.as_str()) {
         let verb_next = matches!(next, Some("that" | ":")) || is_quote_mark(tokens.get(i + 1));
         let pronoun_before = matches!(prev, Some("he" | "she" | "it" | "they" | "we" | "i" | "who" | "which"));
-        if !(verb_next || pronoun_before) {
+        // `the poll shows …`, `a survey finds …`: a finding after its source.
+        let finding = THAT_VERBS.contains(&lemma) && finding_source_before(tokens, i);
+        if !(verb_next || pronoun_before || finding) {
             return None;
         }
     }

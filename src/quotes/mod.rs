@@ -141,9 +141,12 @@ mod tests {
                 q(Indirect, "those developments as connected", "sees", "Badalyan", badalyan),
                 q(Direct, "At war with Ukraine, Russia has far fewe", "said", "he", badalyan),
                 q(Indirect, "The CSTO still has a role to play in the", "suggested", "others", None),
+                // An impression with its complement, after the relative `that`.
+                (Indirect, "now seems impossible to replicate".into(), Some("seems".into()), None, None),
                 q(Mixed, "the group has helped by “ensuring the st", "According to", "Vladimir Zharikhin", zharikhin),
                 q(Direct, "If there haven’t been any serious confli", "said", "he", zharikhin),
                 q(Direct, "By holding these exercises, we show the ", "said", "Gennady Lepeshko", Some("Gennady Lepeshko")),
+                (Indirect, "the alliance appears split even on the d".into(), Some("appears".into()), None, None),
                 q(Indirect, "the West as an existential threat", "sees", "Russia", Some("Russia")),
                 q(Indirect, "Moscow’s war on Ukraine", "backed", "none", None),
                 q(Indirect, "to invest in energy and transport infras", "urged", "his hosts", None),
@@ -421,5 +424,63 @@ mod tests {
         // `polls show` is part of what Ann Lee said.
         let s = one("Ann Lee said that polls show the mayor is trailing her rival.");
         assert_eq!((s.1.as_str(), s.2.as_deref()), ("that polls show the mayor is trailing her rival", Some("said")));
+    }
+
+    #[test]
+    fn nouns_and_adjectives_of_saying_or_belief_report_their_that_clause() {
+        use QuoteKind::Indirect;
+        let s = one("The mayor stood by his claim that the budget was balanced last year.");
+        assert_eq!(s, (Indirect, "that the budget was balanced last year".into(), Some("claim".into()), Some("his".into()), None));
+        let s = one("Ann Lee is confident that the council will approve the plan.");
+        assert_eq!((s.1.as_str(), s.2.as_deref(), s.3.as_deref()), ("that the council will approve the plan", Some("confident"), Some("Ann Lee")));
+        // Not a report: a noun outside the class, or too short a clause.
+        assert_eq!(summary(&annotate("The message that the mayor sent was short.")), vec![]);
+    }
+
+    #[test]
+    fn findings_after_their_source_also_in_noun_like_forms() {
+        let s = one("The poll shows both Lee and Kim beating the mayor by five points.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("both Lee and Kim beating the mayor by five points", Some("The poll")));
+        let s = one("A poll from the state university released Wednesday found the mayor leading by 15 points.");
+        assert_eq!(s.1, "the mayor leading by 15 points");
+        // `shows` without a source of findings stays a noun.
+        assert_eq!(summary(&annotate("The TV shows the mayor likes are mostly old.")), vec![]);
+    }
+
+    #[test]
+    fn ask_reports_its_question_from_the_question_word() {
+        let s = one("She asked the council why it had not published the minutes.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("why it had not published the minutes", Some("She")));
+        // A sentence opening with a passive `Asked`: the question, with no asker.
+        let doc = annotate("Asked by a student whether the plan still stands, Lee smiled.");
+        assert_eq!(summary(&doc), vec![(QuoteKind::Indirect, "whether the plan still stands".into(), Some("Asked".into()), None, None)]);
+    }
+
+    #[test]
+    fn reported_clause_extent_relative_after_a_short_subject_and_final_appositive() {
+        // A relative clause after a short subject stays in the reported clause.
+        let s = one("Ann Lee said the ruling, which the court issued in May, proves the need for new judges.");
+        assert_eq!(s.1, "the ruling, which the court issued in May, proves the need for new judges");
+        // A final appositive with `a` comments on the clause.
+        let s = one("Ann Lee said the library would stay open all summer, a jab at her rival.");
+        assert_eq!(s.1, "the library would stay open all summer");
+    }
+
+    #[test]
+    fn speakers_of_closing_frames_and_of_frames_after_an_appositive() {
+        // The phrase between a comma and a closing cue is its speaker.
+        let s = one("The deal has won over many skeptics in the party, aides said.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("The deal has won over many skeptics in the party", Some("aides")));
+        // After a long appositive, the name before it is the speaker, not the clause's subject.
+        let s = one("Ann Park, a veteran of the agency who retired in 2010, said the new approach put forward by the mayor is too timid.");
+        assert_eq!((s.1.as_str(), s.3.as_deref()), ("the new approach put forward by the mayor is too timid", Some("Ann Park")));
+    }
+
+    #[test]
+    fn seem_and_appear_with_a_complement_are_impersonal() {
+        let s = one("The northern district seems unlikely to change hands.");
+        assert_eq!((s.1.as_str(), s.2.as_deref(), s.3.as_deref()), ("The northern district seems unlikely to change hands", Some("seems"), None));
+        // `appeared in court` is no impression.
+        assert_eq!(summary(&annotate("The mayor appeared in court on Monday.")), vec![]);
     }
 }
