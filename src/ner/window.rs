@@ -20,22 +20,21 @@ impl Window {
     }
 }
 
-/// Windows of at most `content` tokens over `n` tokens, overlapping by `2 * context`.
+/// The fewest windows of at most `content` tokens over `n` tokens, overlapping by `2 * context`,
+/// all of one length (the last may start a little earlier to end at `n`). Equal lengths spend
+/// no arithmetic on a last window padded out with tokens already labelled elsewhere.
 pub fn plan(n: usize, content: usize, context: usize) -> Vec<Window> {
     assert!(content > 2 * context, "context must leave room in the window");
     if n <= content {
         return vec![Window { start: 0, end: n, own_start: 0, own_end: n }];
     }
-    let stride = content - 2 * context;
-    let mut starts = Vec::new();
-    let mut s = 0;
-    while s + content < n {
-        starts.push(s);
-        s += stride;
-    }
-    starts.push(n - content);
+    let overlap = 2 * context;
+    let count = (n - overlap).div_ceil(content - overlap);
+    let len = (n + (count - 1) * overlap).div_ceil(count);
+    let mut starts: Vec<usize> = (0..count - 1).map(|i| i * (len - overlap)).collect();
+    starts.push(n - len);
     let mut windows: Vec<Window> =
-        starts.iter().map(|&s| Window { start: s, end: s + content, own_start: 0, own_end: 0 }).collect();
+        starts.iter().map(|&s| Window { start: s, end: s + len, own_start: 0, own_end: 0 }).collect();
     // Each token goes to the window where it is most central (ties: the earlier window). As t
     // grows, centrality falls in earlier windows and rises in later ones, so one pass will do.
     let centrality = |win: &Window, t: usize| (t as i64 - win.start as i64).min(win.end as i64 - 1 - t as i64);
@@ -86,6 +85,17 @@ mod tests {
     fn short_documents_take_one_window() {
         assert_eq!(plan(10, 126, 16), vec![Window { start: 0, end: 10, own_start: 0, own_end: 10 }]);
         assert_eq!(plan(0, 126, 16).len(), 1);
+    }
+
+    #[test]
+    fn windows_share_one_length_and_are_as_few_as_possible() {
+        for n in [255, 300, 444, 445, 1000, 30_001] {
+            let ws = plan(n, 254, 32);
+            assert!(ws.iter().all(|w| w.len() == ws[0].len()), "{ws:?}");
+            assert_eq!(ws.len(), (n - 64).div_ceil(190), "{n}");
+        }
+        // 300 tokens: two windows of 182 rather than 254 + 254.
+        assert_eq!(plan(300, 254, 32).iter().map(Window::len).collect::<Vec<_>>(), vec![182, 182]);
     }
 
     #[test]
