@@ -223,22 +223,20 @@ def flops_window(cfg, length):
 
 def window_lengths(n, window, context):
     """Window lengths ([CLS] and [SEP] included) byline cuts a document of n pieces into: the
-    same plan as src/ner/window.rs (content window - 2, overlapping by 2·context)."""
-    content = window - 2
+    same plan as src/ner/window.rs (the fewest windows of at most window - 2 pieces overlapping
+    by 2·context, all of one length)."""
+    content, overlap = window - 2, 2 * context
     if n <= content:
         return [n + 2] if n else []
-    stride = content - 2 * context
-    count, s = 0, 0
-    while s + content < n:
-        count += 1
-        s += stride
-    return [window] * (count + 1)
+    count = -(-(n - overlap) // (content - overlap))
+    length = -(-(n + (count - 1) * overlap) // count)
+    return [length + 2] * count
 
 
 def chunk_lengths(n, window, context):
     """Chunk lengths ([CLS] and [SEP] included) transformers' overflow mechanism cuts the same
-    document into with stride 2·context: the same starts as byline's windows, but the last chunk
-    holds only what is left where byline moves its last window back to full length."""
+    document into with stride 2·context: as many chunks as byline's windows, all full length
+    but the last, which holds only what is left (byline spreads the same pieces evenly)."""
     content = window - 2
     step, lengths, s = content - 2 * context, [], 0
     while n:

@@ -326,11 +326,11 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
         Some(d) => d.clone(),
         None => default_model()?,
     };
-    let mut ner = Ner::load(&dir, device, args.batch_size).with_context(|| format!("cannot load the model in {}", dir.display()))?;
-    if args.precision == Precision::Int8 {
-        ner.model.quantize().context("--precision int8")?;
-    }
-    Ok(ner)
+    let precision = match args.precision {
+        Precision::Fp32 => byline::ner::Precision::Fp32,
+        Precision::Int8 => byline::ner::Precision::Int8,
+    };
+    Ner::load(&dir, device, args.batch_size, precision).with_context(|| format!("cannot load the model in {}", dir.display()))
 }
 
 /// Loads what the chosen stages need.

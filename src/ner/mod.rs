@@ -7,8 +7,8 @@
 //! word's first sub-token → [`tags`] decoding to spans.
 
 pub mod case;
+pub mod cpu_encoder;
 pub mod encode;
-pub mod int8;
 pub mod model;
 pub mod tags;
 pub mod testing;
@@ -24,6 +24,7 @@ use tokenizers::Tokenizer;
 use crate::document::{CharSpan, Document, Entity};
 use crate::output::round_score;
 pub use encode::Encoded;
+pub use cpu_encoder::Precision;
 pub use model::{ModelOptions, NerModel};
 use window::Window;
 
@@ -41,8 +42,11 @@ struct Job {
 }
 
 impl Ner {
-    pub fn load(dir: &Path, device: Device, batch_size: usize) -> Result<Ner> {
-        Ok(Ner { model: NerModel::load(dir, device)?, batch_size: batch_size.max(1) })
+    /// Loads the model in `dir` for inference at `precision` (see [`NerModel::prepare_inference`]).
+    pub fn load(dir: &Path, device: Device, batch_size: usize, precision: Precision) -> Result<Ner> {
+        let mut model = NerModel::load(dir, device)?;
+        model.prepare_inference(precision)?;
+        Ok(Ner { model, batch_size: batch_size.max(1) })
     }
 
     /// Fills `entities` of every document without an error: [`encode_documents`] then

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::Tokenizer;
 
-use super::int8::Int8Encoder;
+use super::cpu_encoder::{CpuEncoder, Precision};
 
 /// Byline's additions to a Hugging Face config.json.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,8 +40,9 @@ pub struct NerModel {
     /// The config.json as read, so saving keeps keys this code does not know.
     raw_config: Value,
     encoder: BertModel<BertEmbeddings>,
-    /// Set by [`NerModel::quantize`]: inference then runs this int8 copy of the encoder.
-    int8: Option<Int8Encoder>,
+    /// Set by [`NerModel::prepare_inference`] on the CPU: inference then runs this copy of the
+    /// encoder (the weights are shared, or quantised for int8).
+    cpu_encoder: Option<CpuEncoder>,
     dropout_p: f64,
     classifier: nn::Linear,
     pub labels: Vec<String>,
@@ -168,7 +169,7 @@ impl NerModel {
             config,
             raw_config: raw,
             encoder,
-            int8: None,
+            cpu_encoder: None,
             classifier,
             labels,
             tokenizer,
@@ -213,19 +214,22 @@ impl NerModel {
         Ok(())
     }
 
-    /// Runs inference with 8-bit weights from now on (CPU only; training still uses fp32).
-    pub fn quantize(&mut self) -> Result<()> {
-        if self.device != Device::Cpu {
-            bail!("int8 inference runs on the CPU only; use --precision fp32 with --device cuda");
-        }
-        self.int8 = Some(Int8Encoder::new(&self.vs, &self.config, true)?);
+    /// Sets up inference at `precision`: on the CPU through [`CpuEncoder`] (a window at a time,
+    /// no padding), on a GPU through rust-bert's batched encoder (fp32 only). Training never
+    /// uses the CPU encoder, so call this once the weights are final.
+    pub fn prepare_inference(&mut self, precision: Precision) -> Result<()> {
+        self.cpu_encoder = match (self.device, precision) {
+            (Device::Cpu, _) => Some(CpuEncoder::new(&self.vs, &self.config, precision)?),
+            (_, Precision::Fp32) => None,
+            (_, Precision::Int8) => bail!("int8 inference runs on the CPU only; use --precision fp32 with --device cuda"),
+        };
         Ok(())
     }
 
     /// Logits `[batch, seq, labels]`.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, train: bool) -> Tensor {
-        if let (Some(int8), false) = (&self.int8, train) {
-            return int8.forward(ids, mask, types).apply(&self.classifier);
+        if let (Some(cpu), false) = (&self.cpu_encoder, train) {
+            return cpu.forward(ids, mask, types).apply(&self.classifier);
         }
         let out = self
             .encoder
@@ -270,7 +274,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn int8_encoder_copies_rust_bert_and_stays_close_when_quantised() {
+    fn cpu_encoder_copies_rust_bert_and_stays_close_when_quantised() {
         let dir = tempfile::tempdir().unwrap();
         crate::ner::testing::tiny_model(dir.path(), true, 64, 3).unwrap();
         let mut model = NerModel::load(dir.path(), Device::Cpu).unwrap();
@@ -280,19 +284,19 @@ mod tests {
         let types = t(&[0, 2, 1, 3, 1, 0, 0, 2, 0, 0, 0, 0]);
         let _guard = tch::no_grad_guard();
         let reference = model.forward(&ids, &mask, &types, false);
-        // Padding positions are never read; the int8 path leaves them out.
+        // Padding positions are never read; the CPU encoder leaves them out.
         let real = mask.unsqueeze(-1).to_kind(Kind::Float);
         let max_diff = |a: &Tensor| ((a - &reference) * &real).abs().max().double_value(&[]);
 
-        model.int8 = Some(Int8Encoder::new(&model.vs, &model.config, false).unwrap());
+        model.prepare_inference(Precision::Fp32).unwrap();
         let copy = model.forward(&ids, &mask, &types, false);
-        assert!(max_diff(&copy) < 1e-4, "fp32 copy differs from rust-bert by {}", max_diff(&copy));
+        assert!(max_diff(&copy) < 1e-4, "the CPU encoder differs from rust-bert by {}", max_diff(&copy));
 
-        model.quantize().unwrap();
+        model.prepare_inference(Precision::Int8).unwrap();
         let int8 = model.forward(&ids, &mask, &types, false);
         let range = reference.abs().max().double_value(&[]);
         assert!(max_diff(&int8) > 0.0 && max_diff(&int8) < 0.1 * range, "int8 differs by {} (range {range})", max_diff(&int8));
-        // Training ignores the int8 copy.
+        // Training ignores the CPU encoder.
         let trained = model.forward(&ids, &mask, &types, true);
         assert_eq!(trained.size(), reference.size());
     }
