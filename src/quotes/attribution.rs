@@ -61,6 +61,17 @@ const MAX_RELATIVE_TOKENS: usize = 25;
 /// Words that open a new clause after a comma, ending a reported one.
 const CLAUSE_OPENERS: &[&str] = &["but", "while", "although", "though", "even", "which", "after", "before", "as", "when", "because", "whereas", "since"];
 
+/// Words between a comma and a closing frame's speaker mention (`…, political experts said`).
+const MAX_MODIFIERS: usize = 6;
+/// Words that open a time or place phrase after a closing frame (`said on Monday in Paris`).
+const CIRCUMSTANCE_OPENERS: &[&str] = &["on", "in", "at", "during", "last", "this", "earlier", "late", "later", "yesterday", "today", "tonight", "before", "after", "while", "from"];
+const DAY_NAMES: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+/// Longest such phrase, in tokens.
+const MAX_CIRCUMSTANCE_TOKENS: usize = 16;
+/// Forms of `say` that open a new frame after `, and` with a short subject (`, and half said`).
+const SAY_FORMS: &[&str] = &["said", "say", "says", "told"];
+/// Longest such subject, in tokens.
+const MAX_COORDINATED_SUBJECT: usize = 5;
 /// Subject pronouns that open a new clause after a comma.
 const SUBJECT_PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it"];
 /// Words in -ing after a comma that do not open a participle clause.
@@ -88,6 +99,10 @@ const NOUN_CUES: &[&str] = &[
     "promise", "promises", "pledge", "recognition", "confident", "convinced", "hopeful", "adamant", "aware",
     "concerned", "worried", "optimistic", "skeptical", "sceptical", "clear", "certain",
 ];
+/// Words that make a phrase a poll's name (`in a CBS News poll last month`).
+const POLL_WORDS: &[&str] = &["poll", "polls", "survey", "surveys", "polling"];
+/// Longest such phrase, in tokens.
+const MAX_POLL_PHRASE: usize = 12;
 /// Possessive determiners: the owner of a noun cue is its speaker (`his claim that …`).
 const POSSESSIVES: &[&str] = &["his", "her", "their", "its", "our", "my", "your"];
 
@@ -227,6 +242,7 @@ impl Attributor<'_> {
         }
         self.noun_frames(u);
         self.opening_question(u);
+        self.poll_frames(u);
     }
 
     /// `Asked about the plan, Lee said …`, `Asked by a reporter if …`: a sentence that opens
@@ -246,6 +262,45 @@ impl Attributor<'_> {
         }
         if let Some(content) = self.trimmed(q, comma) {
             self.push(content, QuoteKind::Indirect, Some(tokens[first].span), None, false);
+        }
+    }
+
+    /// `In a poll released Monday, 50 percent chose Lee …` and `Lee leads by ten points in the
+    /// latest poll.`: a poll or survey named in a prepositional phrase that opens or closes the
+    /// sentence is the source of the rest of it.
+    fn poll_frames(&mut self, u: usize) {
+        let (first, end) = (self.units[u].first, self.units[u].end);
+        let tokens = self.tokens;
+        let is_poll = |t: &Token| POLL_WORDS.contains(&t.lower.as_str());
+        if tokens[first].is("in") && self.quote_of_token[first].is_none() {
+            let comma = (first + 1..end.min(first + 1 + MAX_POLL_PHRASE)).find(|&j| tokens[j].is_punct()).filter(|&j| tokens[j].is(","));
+            if let Some(comma) = comma.filter(|&c| tokens[first + 1..c].iter().any(is_poll)) {
+                let stop = self.clause_end(comma + 1, self.outside_ceil(u, comma + 1));
+                if self.words(comma + 1, stop) >= MIN_REPORTED_WORDS {
+                    if let Some(content) = self.trimmed(comma + 1, stop) {
+                        let source = (self.span_of(first + 1, comma), MentionKind::Description);
+                        self.push_reported(content, tokens[first].span, Some(source));
+                    }
+                }
+            }
+            return;
+        }
+        // The closing phrase: `in` and words only, up to the sentence's final punctuation.
+        let mut last = end;
+        while last > first && tokens[last - 1].is_punct() && self.quote_of_token[last - 1].is_none() {
+            last -= 1;
+        }
+        let Some(k) = (last.saturating_sub(MAX_POLL_PHRASE)..last).rev().take_while(|&j| tokens[j].is_word && self.quote_of_token[j].is_none()).find(|&j| tokens[j].is("in")) else { return };
+        if k == first || !tokens[k + 1..last].iter().any(is_poll) || !matches!(tokens[k + 1].lower.as_str(), "a" | "an" | "the" | "this" | "that" | "latest" | "recent" | "new" | "several" | "most" | "many" | "two" | "three") {
+            return;
+        }
+        let start = self.clause_start(first, k);
+        if self.words(start, k) < MIN_REPORTED_WORDS || (start..k).any(|j| self.quote_of_token[j].is_some() || cue_at(tokens, j).is_some()) {
+            return;
+        }
+        if let Some(content) = self.trimmed(start, k) {
+            let source = (self.span_of(k + 1, last), MentionKind::Description);
+            self.push_reported(content, tokens[k].span, Some(source));
         }
     }
 
@@ -329,8 +384,12 @@ impl Attributor<'_> {
             // clause goes on from is the reported clause's subject, not the speaker, when a name
             // before the cue is the subject.
             let before = subject_before(tokens, cue.first, floor);
+            // So is a name after the cue when the cue closes an appositive or relative clause of
+            // a name before it (`Ann Lee, who runs the council, said Mr. Park had …`).
+            let closes_appositive = before.is_some_and(|b| b.kind == MentionKind::Name && b.end < cue.first && tokens[b.end].is(",") && tokens.get(b.end + 1).is_some_and(|n| n.is("who") || appositive_at(tokens, b.end + 1)));
             let inverted = inverted.filter(|m| {
-                m.kind != MentionKind::Description || tokens.get(m.end).map_or(true, |t| t.is_punct()) || !before.is_some_and(|b| b.kind == MentionKind::Name)
+                let goes_on = !tokens.get(m.end).map_or(true, |t| t.is_punct());
+                !goes_on || !(m.kind == MentionKind::Description && before.is_some_and(|b| b.kind == MentionKind::Name) || closes_appositive)
             });
             inverted.or(before).or_else(|| self.closing_subject(u, &cue, floor))
         };
@@ -341,7 +400,8 @@ impl Attributor<'_> {
         };
         let frame_end = source_phrase.map_or(frame_end, |p| frame_end.max(p.end));
         let cue_span = self.span_of(cue.first, cue.end);
-        let coordinated = cue.first > floor && tokens[cue.first - 1].is("and");
+        // `she smiled and said`, `… admitted the error, but said …`, `and then said`.
+        let coordinated = cue.first > floor && (tokens[cue.first - 1].is("and") || tokens[cue.first - 1].is("but") || tokens[cue.first - 1].is("then") && cue.first > floor + 1 && tokens[cue.first - 2].is("and"));
         let speaker_span = match speaker {
             Some(m) => Some((m.span(tokens), m.kind)),
             // `saying …`, `… were angered by the deal and predicted …`: the clause's subject.
@@ -529,6 +589,8 @@ impl Attributor<'_> {
         // `that` clause (PolNeAR's contents start with `that`).
         if let Some(that) = (j..ceil.min(j + MAX_INTRO_WORDS + 1)).take_while(|&k| self.tokens[k].is_word).find(|&k| self.tokens[k].is("that")) {
             j = that;
+        } else if let Some(that) = self.that_after_circumstance(j, ceil) {
+            j = that;
         } else if cue.lemma == "ask" {
             // `asked the council why it …`, `asked by a reporter if …`: the question starts at
             // its question word.
@@ -540,6 +602,18 @@ impl Attributor<'_> {
         j
     }
 
+    /// `said Thursday during a town hall meeting in Buffalo, New York, that …`: a longer time or
+    /// place phrase with commas before the `that` (up to 20 tokens, no cue, quote or semicolon).
+    fn that_after_circumstance(&self, j: usize, ceil: usize) -> Option<usize> {
+        let first = self.tokens.get(j).filter(|_| j < ceil)?;
+        if !(CIRCUMSTANCE_OPENERS.contains(&first.lower.as_str()) || first.capitalised && DAY_NAMES.contains(&first.lower.as_str())) {
+            return None;
+        }
+        let that = (j + 1..ceil.min(j + MAX_CIRCUMSTANCE_TOKENS + 4)).take_while(|&k| (self.tokens[k].is_word || self.tokens[k].is(",")) && cue_at(self.tokens, k).is_none()).find(|&k| self.tokens[k].is("that"))?;
+        // `that` after a comma, or after a word that is no noun it could qualify (`in a way that`).
+        self.tokens[that - 1].is(",").then_some(that)
+    }
+
     /// Reported speech: the clause a frame reports.
     fn reported(&mut self, u: usize, cue: &Cue, speaker_span: Option<(CharSpan, MentionKind)>, frame_first: usize, frame_end: usize, cue_span: CharSpan) {
         let unit = (self.units[u].first, self.units[u].end);
@@ -549,8 +623,20 @@ impl Attributor<'_> {
         // or sits inside it between commas (`The plan, Lee said, is …`).
         let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
         let relative_after = after == Some(",") && self.tokens.get(frame_end + 1).is_some_and(|n| n.is("who") || appositive_at(self.tokens, frame_end + 1));
-        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";")) || relative_after;
+        let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";")) || relative_after || self.trailing_circumstance(frame_end, unit.1);
         let parenthetical = comma_before && after == Some(",") && !closes;
+        // `…, political experts said.`, `…, ministry spokesman Ann Lee said Thursday.`: the
+        // comma stands a few words before the speaker mention (its modifiers and titles).
+        let loose_comma = (!comma_before && closes && !cue.participle(self.tokens) && !cue.according_to())
+            .then(|| (frame_first.saturating_sub(MAX_MODIFIERS + 1).max(unit.0)..frame_first).rev().take_while(|&j| self.tokens[j].is_word || self.tokens[j].is(",")).find(|&j| self.tokens[j].is(",")))
+            .flatten()
+            // Not the comma after a name that opens an appositive (`“…,” Lee, a former aide, said`).
+            .filter(|&c| c > unit.0 && self.tokens[c - 1].is_word && !self.tokens[c - 1].capitalised)
+            .filter(|&c| self.tokens[c + 1..frame_first].iter().all(|t| !SUBJECT_PRONOUNS.contains(&t.lower.as_str()) && !CLAUSE_OPENERS.contains(&t.lower.as_str()) && !matches!(t.lower.as_str(), "and" | "or" | "that" | "who" | "which")));
+        let (comma_before, frame_first) = match loose_comma {
+            Some(c) => (true, c + 1),
+            None => (comma_before, frame_first),
+        };
         let before = |a: &Self| a.clause_start(unit.0, frame_first - 1);
         let lead = if comma_before { frame_first - 1 } else { frame_first };
         let (head, tail) = if cue.according_to() && self.words(unit.0, lead) >= MIN_REPORTED_WORDS {
@@ -588,6 +674,19 @@ impl Attributor<'_> {
         for content in [head, tail].into_iter().flatten() {
             self.push_reported(content, cue_span, speaker_span);
         }
+    }
+
+    /// `…, she said in an interview on Monday.`, `…, Lee said Tuesday in Paris, noting …`: what
+    /// follows a closing frame is a circumstance — a time or a place phrase without a `that` —
+    /// up to the sentence's end or a comma that ends a clause.
+    fn trailing_circumstance(&self, frame_end: usize, end: usize) -> bool {
+        let Some(first) = self.tokens.get(frame_end).filter(|_| frame_end < end) else { return false };
+        if !(CIRCUMSTANCE_OPENERS.contains(&first.lower.as_str()) || first.capitalised && DAY_NAMES.contains(&first.lower.as_str())) {
+            return false;
+        }
+        let stop = (frame_end..end).find(|&j| self.quote_of_token[j].is_none() && self.tokens[j].is(",")).filter(|&c| self.ends_clause(c)).unwrap_or(end);
+        let span = &self.tokens[frame_end..stop];
+        stop - frame_end <= MAX_CIRCUMSTANCE_TOKENS && !span.iter().any(|t| t.is("that") || t.is(",") || t.is(":")) && (frame_end..stop).all(|j| self.quote_of_token[j].is_some() || cue_at(self.tokens, j).is_none())
     }
 
     /// `Both objections seemed to carry little weight`, `The bank is expected to act`: the
@@ -705,8 +804,14 @@ impl Attributor<'_> {
             return true;
         }
         let next = |k: usize| self.tokens.get(j + k).filter(|n| n.is_word);
-        if t.is("and") {
-            return next(1).is_some_and(|n| !n.capitalised && lemma(&n.lower).is_some() && !n.lower.ends_with("ing"));
+        if t.is("and") || t.is("but") {
+            let verb = |n: &Token| !n.capitalised && lemma(&n.lower).is_some() && !n.lower.ends_with("ing");
+            if t.is("and") && next(1).is_some_and(verb) {
+                return true;
+            }
+            // `…, and more than 4 in 10 said …`: a new frame with a short subject of its own.
+            let said = |k: usize| self.tokens.get(j + k).is_some_and(|n| n.is_word && SAY_FORMS.contains(&n.lower.as_str()));
+            return j > 0 && self.tokens[j - 1].is(",") && (2..=MAX_COORDINATED_SUBJECT + 1).take_while(|&k| next(k).is_some()).any(|k| said(k));
         }
         if !t.is(",") {
             return false;

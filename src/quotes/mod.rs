@@ -483,4 +483,65 @@ mod tests {
         // `appeared in court` is no impression.
         assert_eq!(summary(&annotate("The mayor appeared in court on Monday.")), vec![]);
     }
+
+    /// (content, speaker mention) of the quote with cue `cue`.
+    fn by_cue(text: &str, cue: &str) -> (String, Option<String>) {
+        let s = summary(&annotate(text));
+        let found = s.iter().find(|q| q.2.as_deref() == Some(cue)).unwrap_or_else(|| panic!("no `{cue}` in {s:?}"));
+        (found.1.clone(), found.3.clone())
+    }
+
+    #[test]
+    fn closing_frame_with_modifiers_before_its_speaker() {
+        // The comma stands a few words before the speaker mention.
+        let (content, _) = by_cue("The bridge will reopen in the spring, city transport officials said.", "said");
+        assert_eq!(content, "The bridge will reopen in the spring");
+        let (content, speaker) = by_cue("The tunnel was never at risk of flooding, harbour authority engineer Mara Quist said Friday.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("The tunnel was never at risk of flooding", Some("Mara Quist")));
+        // A name before the comma opens an appositive; the clause before it is not reported.
+        let s = summary(&annotate("The mayor met Ann Vale, a former aide, said the plan was fine."));
+        assert!(s.iter().all(|q| q.1 != "The mayor met Ann Vale"), "{s:?}");
+    }
+
+    #[test]
+    fn closing_frame_followed_by_a_time_or_place() {
+        let (content, speaker) = by_cue("The budget is balanced for the first time in a decade, she said in an interview on Monday.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("The budget is balanced for the first time in a decade", Some("she")));
+        let (content, _) = by_cue("The dam will hold through the winter, Lee said Tuesday in Oslo, noting that repairs were done.", "said");
+        assert_eq!(content, "The dam will hold through the winter");
+    }
+
+    #[test]
+    fn cue_coordinated_with_but() {
+        let (content, speaker) = by_cue("Ann Lee admitted the error in the report, but said the figures would be corrected by Friday.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("the figures would be corrected by Friday", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn poll_named_in_an_opening_or_closing_phrase() {
+        let (content, speaker) = by_cue("In a Harbor Daily poll released Monday, 52 percent of voters chose Lee over Park.", "In");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("52 percent of voters chose Lee over Park", Some("a Harbor Daily poll released Monday")));
+        let (content, speaker) = by_cue("Lee holds a narrow lead over Park in the latest statewide poll.", "in");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("Lee holds a narrow lead over Park", Some("the latest statewide poll")));
+        // A phrase that names no poll is no source.
+        assert_eq!(summary(&annotate("In the spring of that year, the river flooded the lower town.")), vec![]);
+    }
+
+    #[test]
+    fn a_new_frame_after_and_ends_the_reported_clause() {
+        let (content, _) = by_cue("Most residents said the park should stay open, and nearly half said it needed more lighting.", "said");
+        assert_eq!(content, "the park should stay open");
+    }
+
+    #[test]
+    fn a_name_before_its_relative_clause_is_the_speaker() {
+        let (content, speaker) = by_cue("Ann Lee, who chairs the housing council, said Mr. Park had misread the report.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("Mr. Park had misread the report", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn that_clause_after_a_longer_time_or_place_phrase() {
+        let (content, _) = by_cue("Lee said Thursday during a visit to the harbor in Portsmouth, that the port would expand next year.", "said");
+        assert_eq!(content, "that the port would expand next year");
+    }
 }
