@@ -305,8 +305,8 @@ def engines(args):
               "--threads", str(args.threads), "--summary-json", "-o"]
     py = [sys.executable, here, "engine"]
     all_ = {
-        "byline-ner": (byline, ["--stages", "ner"], "byline"),
-        "byline-full": (byline, ["--stages", "ner,quotes,link"], "byline"),
+        "byline-ner": (byline, ["--stages", "ner", "--precision", "fp32"], "byline"),
+        "byline-full": (byline, ["--stages", "ner,quotes,link", "--precision", "fp32"], "byline"),
         "byline-ner-int8": (byline, ["--stages", "ner", "--precision", "int8"], "byline"),
         "byline-full-int8": (byline, ["--stages", "ner,quotes,link", "--precision", "int8"], "byline"),
         "transformers": (py + ["transformers"] + common + ["--batch-size", str(args.batch_size), "--stride", str(args.stride)], [], "py"),

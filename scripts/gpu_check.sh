@@ -28,7 +28,7 @@ corpus="$work/corpus-$n.jsonl"
 python3 "$root/scripts/bench_peers.py" corpus "$n" "$corpus"
 
 run() { # device output -> prints the summary's words/s
-  "$bin" annotate "$corpus" -o "$2" --stages ner --device "$1" --batch-size "$batch" --summary-json 2> "$2.err" \
+  "$bin" annotate "$corpus" -o "$2" --stages ner --device "$1" --precision fp32 --batch-size "$batch" --summary-json 2> "$2.err" \
     || { echo "gpu_check: byline failed on $1:" >&2; cat "$2.err" >&2; exit 2; }
   python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(round(s["words"] / s["seconds"]))' "$2.err"
 }

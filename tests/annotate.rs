@@ -61,7 +61,7 @@ fn a_20000_word_article_is_windowed_not_truncated() {
 }
 
 #[test]
-fn output_does_not_depend_on_batch_size() {
+fn output_does_not_depend_on_batch_size_or_threads() {
     let model = tiny_model();
     let dir = tempfile::tempdir().unwrap();
     let jsonl = jsonl_corpus(12, |i| {
@@ -71,9 +71,9 @@ fn output_does_not_depend_on_batch_size() {
     let input = write(dir.path(), "in.jsonl", jsonl.as_bytes());
     for precision in ["fp32", "int8"] {
         let mut outputs = Vec::new();
-        for bs in ["1", "3", "64"] {
-            let out = dir.path().join(format!("out{bs}-{precision}.jsonl"));
-            let res = annotate(model.path(), &input, &out, &["--batch-size", bs, "--precision", precision]);
+        for (bs, threads) in [("1", "2"), ("3", "2"), ("64", "2"), ("3", "1")] {
+            let out = dir.path().join(format!("out{bs}-{threads}-{precision}.jsonl"));
+            let res = annotate(model.path(), &input, &out, &["--batch-size", bs, "--threads", threads, "--precision", precision]);
             assert!(res.status.success());
             outputs.push(records(&out));
         }

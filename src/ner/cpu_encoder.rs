@@ -28,6 +28,18 @@ pub enum Precision {
     Int8,
 }
 
+/// Whether this CPU runs FBGEMM's int8 kernels (x86-64 with AVX2).
+pub fn int8_supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// A Linear layer: int8 weights packed for FBGEMM, or plain fp32.
 enum Linear {
     Int8(Int8Linear),
@@ -219,6 +231,9 @@ impl CpuEncoder {
         // its own dynamic quantisation of Linear layers is built on). The warning says nothing
         // a user can act on, so both ops are first called here with standard error closed.
         if precision == Precision::Int8 {
+            if !int8_supported() {
+                bail!("int8 inference needs an x86-64 CPU with AVX2; use --precision fp32");
+            }
             without_stderr(|| {
                 let w = Tensor::ones([1, 4], (Kind::Float, tch::Device::Cpu));
                 let _ = Int8Linear::new(&w, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))).forward(&w);

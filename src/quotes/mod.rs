@@ -257,6 +257,27 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_ner_cut_in_pieces_resolves_to_the_whole_name_and_its_person() {
+        let text = "“We are ready,” official Ivan Petrov said. “So are they,” he said.";
+        let mut doc = Document::new("t", text);
+        segment::segment(&mut doc);
+        let entity = |s: usize, e: usize, label: &str| Entity {
+            start: s,
+            end: e,
+            text: text.chars().skip(s).take(e - s).collect(),
+            label: label.into(),
+            score: 1.0,
+            link: None,
+        };
+        // `Ivan` taken for an organisation, `Petrov` for a person.
+        doc.entities = vec![entity(25, 29, "ORG"), entity(30, 36, "PER")];
+        extract(&mut doc);
+        let speakers: Vec<(Option<String>, Option<usize>)> =
+            doc.quotes.iter().map(|q| q.speaker.as_ref().map(|s| (s.name.clone(), s.entity)).unwrap()).collect();
+        assert_eq!(speakers, vec![(Some("Ivan Petrov".into()), Some(1)), (Some("Ivan Petrov".into()), Some(1))]);
+    }
+
+    #[test]
     fn unnamed_sources_keep_their_mention_without_a_name() {
         let s = one("“It is over,” a spokesperson said.");
         assert_eq!(s, q(QuoteKind::Direct, "It is over", "said", "a spokesperson", None));

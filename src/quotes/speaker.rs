@@ -445,7 +445,17 @@ impl Names {
                 continue;
             };
             let span = m.span(tokens);
-            if !covered(span) {
+            if let Some(e) = split_person(doc, span) {
+                // NER cut the name in pieces (`Gennady`/ORG + `Lepeshko`/PER): the whole run is
+                // the person's name, and the entity of its last word (the surname) is theirs.
+                mentions.push(NameMention {
+                    span,
+                    words: tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(),
+                    entity: Some(e),
+                    person: true,
+                    quoted: quoted[span.start],
+                });
+            } else if !covered(span) {
                 let words: Vec<String> = tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect();
                 let titled = m.first > 0 && word_in(&tokens[m.first - 1], TITLES)
                     || m.first > 1 && tokens[m.first - 1].is(".") && word_in(&tokens[m.first - 2], TITLES);
@@ -484,7 +494,10 @@ impl Names {
                 }
                 self.mentions.iter().rposition(|m| m.span.end <= span.start && m.person && !m.quoted)?
             }
-            MentionKind::Name => self.mentions.iter().position(|m| m.span.overlaps(&span))?,
+            // The longest name there: a whole name beats the pieces NER may have cut it into.
+            MentionKind::Name => (0..self.mentions.len())
+                .filter(|&i| self.mentions[i].span.overlaps(&span))
+                .min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len()))?,
         };
         let c = self.canonical[index];
         let entity = self.mentions[index].entity.or_else(|| {
@@ -492,6 +505,19 @@ impl Names {
         });
         Some(Resolved { name: doc.slice(self.mentions[c].span).to_string(), entity })
     }
+}
+
+/// The PER entity ending a capitalised run of two words or more that no single entity covers
+/// whole, when every word of the run is in some entity.
+fn split_person(doc: &Document, run: CharSpan) -> Option<usize> {
+    let inside: Vec<usize> = (0..doc.entities.len()).filter(|&i| doc.entities[i].span().overlaps(&run)).collect();
+    if inside.len() < 2 || inside.iter().any(|&i| doc.entities[i].start <= run.start && doc.entities[i].end >= run.end) {
+        return None;
+    }
+    let last = *inside.iter().max_by_key(|&&i| doc.entities[i].end)?;
+    let first = *inside.iter().min_by_key(|&&i| doc.entities[i].start)?;
+    let whole = doc.entities[first].start <= run.start && doc.entities[last].end >= run.end;
+    (whole && doc.entities[last].label == "PER").then_some(last)
 }
 
 /// The mention holding the longest name that ends with the words of mention `i` (a surname, or
