@@ -237,43 +237,41 @@ mod tests {
 
     #[test]
     fn speakers_resolve_to_entities_when_ner_ran() {
-        let text = "“We are ready,” Hakob Badalyan told AFP. “So are they,” he said.";
+        let speakers = speakers_with_entities(
+            "“We are ready,” Hakob Badalyan told AFP. “So are they,” he said.",
+            &[(16, 30, "PER"), (36, 39, "ORG")],
+        );
+        assert_eq!(speakers, vec![(Some("Hakob Badalyan".into()), Some(0)), (Some("Hakob Badalyan".into()), Some(0))]);
+    }
+
+    /// Quotes of `text` with these entities (as NER would give them): each speaker's name and
+    /// entity.
+    fn speakers_with_entities(text: &str, entities: &[(usize, usize, &str)]) -> Vec<(Option<String>, Option<usize>)> {
         let mut doc = Document::new("t", text);
         segment::segment(&mut doc);
-        let entity = |s: usize, e: usize, label: &str| Entity {
-            start: s,
-            end: e,
-            text: text.chars().skip(s).take(e - s).collect(),
-            label: label.into(),
-            score: 1.0,
-            link: None,
-        };
-        doc.entities = vec![entity(16, 30, "PER"), entity(36, 39, "ORG")];
+        doc.entities = entities
+            .iter()
+            .map(|&(start, end, label)| Entity {
+                start,
+                end,
+                text: text.chars().skip(start).take(end - start).collect(),
+                label: label.into(),
+                score: 1.0,
+                link: None,
+            })
+            .collect();
         extract(&mut doc);
         doc.check_offsets().unwrap();
-        let speakers: Vec<(Option<String>, Option<usize>)> =
-            doc.quotes.iter().map(|q| q.speaker.as_ref().map(|s| (s.name.clone(), s.entity)).unwrap()).collect();
-        assert_eq!(speakers, vec![(Some("Hakob Badalyan".into()), Some(0)), (Some("Hakob Badalyan".into()), Some(0))]);
+        doc.quotes.iter().map(|q| q.speaker.as_ref().map(|s| (s.name.clone(), s.entity)).unwrap()).collect()
     }
 
     #[test]
     fn a_name_that_ner_cut_in_pieces_resolves_to_the_whole_name_and_its_person() {
-        let text = "“We are ready,” official Ivan Petrov said. “So are they,” he said.";
-        let mut doc = Document::new("t", text);
-        segment::segment(&mut doc);
-        let entity = |s: usize, e: usize, label: &str| Entity {
-            start: s,
-            end: e,
-            text: text.chars().skip(s).take(e - s).collect(),
-            label: label.into(),
-            score: 1.0,
-            link: None,
-        };
         // `Ivan` taken for an organisation, `Petrov` for a person.
-        doc.entities = vec![entity(25, 29, "ORG"), entity(30, 36, "PER")];
-        extract(&mut doc);
-        let speakers: Vec<(Option<String>, Option<usize>)> =
-            doc.quotes.iter().map(|q| q.speaker.as_ref().map(|s| (s.name.clone(), s.entity)).unwrap()).collect();
+        let speakers = speakers_with_entities(
+            "“We are ready,” official Ivan Petrov said. “So are they,” he said.",
+            &[(25, 29, "ORG"), (30, 36, "PER")],
+        );
         assert_eq!(speakers, vec![(Some("Ivan Petrov".into()), Some(1)), (Some("Ivan Petrov".into()), Some(1))]);
     }
 
