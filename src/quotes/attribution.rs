@@ -562,7 +562,10 @@ impl Attributor<'_> {
         let introduced = self.words(frame_end, open_token) == 0 || matches!(self.tokens[open_token - 1].lower.as_str(), ":" | ",");
         if same_unit && (runs_on || !introduced) {
             let start = self.reported_start(cue, frame_end, unit_end);
-            if let Some(content) = self.trimmed(start, unit_end) {
+            // The reported clause ends where a clause would after the quote (`X said it was “…,”
+            // adding that …`).
+            let end = self.clause_end_from(start, close_token.saturating_sub(1).max(start + 1), unit_end);
+            if let Some(content) = self.trimmed(start, end) {
                 self.push(content, QuoteKind::Mixed, Some(cue_span), speaker, !quoted.closed);
                 return;
             }
@@ -622,7 +625,18 @@ impl Attributor<'_> {
         // The frame closes its sentence (`…, analysts said on Monday.`, `…, said Lee, who …`),
         // or sits inside it between commas (`The plan, Lee said, is …`).
         let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
-        let relative_after = after == Some(",") && self.tokens.get(frame_end + 1).is_some_and(|n| n.is("who") || appositive_at(self.tokens, frame_end + 1));
+        // `…, said Lee, a lawyer for …`, `…, he said, wiping his brow`, `…, he said, on condition
+        // of anonymity`: what follows the frame's comma describes the speaker or the speaking.
+        let inverted = speaker_span.is_some_and(|(s, _)| s.start >= cue_span.end);
+        let relative_after = after == Some(",")
+            && self.tokens.get(frame_end + 1).is_some_and(|n| {
+                let w = n.lower.as_str();
+                n.is("who")
+                    || appositive_at(self.tokens, frame_end + 1)
+                    || inverted && matches!(w, "a" | "an")
+                    || n.is_word && !n.capitalised && w.ends_with("ing") && !NOT_PARTICIPLES.contains(&w)
+                    || w == "on" && self.tokens.get(frame_end + 2).is_some_and(|m| m.is("condition"))
+            });
         let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";")) || relative_after || self.trailing_circumstance(frame_end, unit.1);
         let parenthetical = comma_before && after == Some(",") && !closes;
         // `…, political experts said.`, `…, ministry spokesman Ann Lee said Thursday.`: the
@@ -748,9 +762,18 @@ impl Attributor<'_> {
     /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
     /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
     fn clause_end(&self, first: usize, ceil: usize) -> usize {
-        let mut from = first + 1;
+        self.clause_end_from(first, first + 1, ceil)
+    }
+
+    /// `clause_end`, looking for the end from token `from` on.
+    fn clause_end_from(&self, first: usize, mut from: usize, ceil: usize) -> usize {
         loop {
-            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
+            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j) || self.closing_comma_ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
+            // `… “… this race,” adding that …`: the comma inside the closing mark ends the clause
+            // after the mark.
+            if self.quote_of_token[j].is_some() {
+                return j + 1;
+            }
             // `the ruling, which the court issued in May, proves …`: a relative clause right after a
             // short subject is part of the reported clause, which goes on after its closing comma.
             let relative = self.tokens[j].is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is("which") || n.is("who"));
@@ -816,6 +839,24 @@ impl Attributor<'_> {
         if !t.is(",") {
             return false;
         }
+        self.comma_ends_clause(j)
+    }
+
+    /// Whether token `j` closes a quote whose content ends with a comma (`“… this race,”`) and
+    /// that comma ends the clause, as one outside the marks would.
+    fn closing_comma_ends_clause(&self, j: usize) -> bool {
+        let Some(q) = self.quote_of_token[j] else { return false };
+        let quoted = &self.quotes[q];
+        if !quoted.closed || self.tokens[j].span.end != quoted.outer.end {
+            return false;
+        }
+        let last = self.chars[quoted.content.start..quoted.content.end].iter().rev().find(|c| !c.is_whitespace());
+        last == Some(&',') && self.comma_ends_clause(j)
+    }
+
+    /// Whether the comma at token `j` (or a closing mark after a comma) ends a reported clause.
+    fn comma_ends_clause(&self, j: usize) -> bool {
+        let next = |k: usize| self.tokens.get(j + k).filter(|n| n.is_word);
         let Some(n) = next(1) else { return false };
         let w = n.lower.as_str();
         let pronoun = |n: &Token| n.is_word && SUBJECT_PRONOUNS.contains(&n.lower.as_str());

@@ -544,4 +544,25 @@ mod tests {
         let (content, _) = by_cue("Lee said Thursday during a visit to the harbor in Portsmouth, that the port would expand next year.", "said");
         assert_eq!(content, "that the port would expand next year");
     }
+
+    #[test]
+    fn a_mixed_quote_ends_where_its_clause_ends() {
+        let (content, _) = by_cue("Lee said the harbor plan was “a gift to developers,” adding that the council had ignored the fishermen.", "said");
+        assert_eq!(content, "the harbor plan was “a gift to developers,”");
+        let (content, _) = by_cue("Park said the new bridge was “long overdue” and praised the engineers who designed it.", "said");
+        assert_eq!(content, "the new bridge was “long overdue”");
+        // A comma inside the closing mark ends a reported clause like one outside it.
+        let (content, _) = by_cue("The mayor said that the budget was “nearly balanced,” noting that taxes would not rise.", "said");
+        assert_eq!(content, "that the budget was “nearly balanced,”");
+    }
+
+    #[test]
+    fn what_follows_a_closing_frame_describes_the_speaker_or_the_speaking() {
+        let (content, speaker) = by_cue("The ferry will run again by spring, said Ann Lee, a planner who has studied the route for years.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("The ferry will run again by spring", Some("Ann Lee")));
+        let (content, _) = by_cue("Nobody in the office had read the memo, he said, shaking his head.", "said");
+        assert_eq!(content, "Nobody in the office had read the memo");
+        let (content, _) = by_cue("The board had already chosen a buyer, she said, on condition of anonymity.", "said");
+        assert_eq!(content, "The board had already chosen a buyer");
+    }
 }
