@@ -110,6 +110,8 @@ const POSSESSIVES: &[&str] = &["his", "her", "their", "its", "our", "my", "your"
 const QUESTION_WORDS: &[&str] = &["if", "whether", "why", "how", "what", "when", "where", "who", "about"];
 
 const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
+/// Longest aside between two dashes inside a reported clause, in tokens.
+const MAX_DASH_ASIDE: usize = 20;
 const DASHES: &[&str] = &["—", "―", "–", "-"];
 
 struct Unit {
@@ -785,6 +787,15 @@ impl Attributor<'_> {
                     }
                 }
             }
+            // `the obliteration — a word several observers used — was …`: a phrase between two
+            // dashes is an aside inside the clause, which goes on after the second dash.
+            if DASHES.contains(&self.tokens[j].lower.as_str()) {
+                let close = (j + 2..ceil).take(MAX_DASH_ASIDE).find(|&k| self.quote_of_token[k].is_none() && (self.tokens[k].is(";") || DASHES.contains(&self.tokens[k].lower.as_str())));
+                if let Some(close) = close.filter(|&k| self.tokens[k].lower == self.tokens[j].lower && k + 1 < ceil && self.tokens[k + 1].is_word) {
+                    from = close + 1;
+                    continue;
+                }
+            }
             return self.before_final_appositive(first, j);
         }
     }
@@ -863,7 +874,9 @@ impl Attributor<'_> {
         // `, she added`: a frame of its own (a bare `, he would …` may be the main clause after
         // a conditional, `if Trump wins, he would …`, and goes on).
         let new_frame = pronoun(n) && next(2).is_some_and(|m| lemma(&m.lower).is_some());
-        CLAUSE_OPENERS.contains(&w)
+        // `…, but that the fund was …`: a second `that` clause of the same report goes on.
+        let second_that = w == "but" && next(2).is_some_and(|m| m.is("that"));
+        CLAUSE_OPENERS.contains(&w) && !second_that
             || w == "according"
             || (w.ends_with("ing") && !n.capitalised && !NOT_PARTICIPLES.contains(&w))
             || new_frame

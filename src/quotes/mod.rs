@@ -138,6 +138,8 @@ mod tests {
                 (Indirect, "Moscow’s hold over a region it considers".into(), Some("appears".into()), None, None),
                 q(Indirect, "to maintain and advance its geopolitical", "seeks", "it", None),
                 q(Mixed, "the bloc is struggling with “serious iss", "told", "Hakob Badalyan", badalyan),
+                // The aside between dashes stays in the clause.
+                q(Indirect, "the CSTO — and therefore Moscow — of aba", "accuses", "It", None),
                 q(Indirect, "those developments as connected", "sees", "Badalyan", badalyan),
                 q(Direct, "At war with Ukraine, Russia has far fewe", "said", "he", badalyan),
                 q(Indirect, "The CSTO still has a role to play in the", "suggested", "others", None),
@@ -154,7 +156,7 @@ mod tests {
             ]
         );
         // Whole contents: no quote marks around direct quotes, no handover comma.
-        assert_eq!(doc.quotes[4].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
+        assert_eq!(doc.quotes[5].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
         assert_eq!(doc.quotes[2].text, "the bloc is struggling with “serious issues of competitiveness and viability,”");
         for scare in ["Russian NATO", "peacekeeping forces", "enemies", "limitless friendship"] {
             assert!(doc.quotes.iter().all(|q| !q.text.starts_with(scare)), "{scare} came out as a quote");
@@ -564,5 +566,26 @@ mod tests {
         assert_eq!(content, "Nobody in the office had read the memo");
         let (content, _) = by_cue("The board had already chosen a buyer, she said, on condition of anonymity.", "said");
         assert_eq!(content, "The board had already chosen a buyer");
+    }
+
+    #[test]
+    fn intention_forms_like_nouns_after_a_name_or_an_institution() {
+        let (content, speaker) = by_cue("Lee plans to open a second clinic in the valley next spring.", "plans");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("to open a second clinic in the valley next spring", Some("Lee")));
+        let (content, _) = by_cue("The council hopes to finish the new library before the winter.", "hopes");
+        assert_eq!(content, "to finish the new library before the winter");
+        // Still nouns after a determiner or a possessive.
+        assert_eq!(summary(&annotate("Her plans to rebuild the pier were shelved.")), vec![]);
+    }
+
+    #[test]
+    fn an_aside_between_dashes_and_a_second_that_clause_stay_in_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the old mill — a landmark since the flood of 1910 — would be sold in May.", "said");
+        assert_eq!(content, "the old mill — a landmark since the flood of 1910 — would be sold in May");
+        let (content, _) = by_cue("Park said that the fund was solvent, but that its managers had taken too many risks.", "said");
+        assert_eq!(content, "that the fund was solvent, but that its managers had taken too many risks");
+        // A single dash still ends the clause.
+        let (content, _) = by_cue("Lee said the mill would be sold — a sad day for the town.", "said");
+        assert_eq!(content, "the mill would be sold");
     }
 }
