@@ -45,8 +45,9 @@ const MAX_INTRO_WORDS: usize = 6;
 const MAX_SOURCE_TOKENS: usize = 20;
 /// Longest phrase before a colon that attributes what follows (`Elizabeth Warren: …`).
 const MAX_COLON_SOURCE: usize = 4;
-/// Words before a colon that label rather than attribute (`Update: …`, `Photo: …`).
-const COLON_LABELS: &[&str] = &["update", "updated", "note", "photo", "photos", "video", "editor", "correction", "related", "watch", "read", "source", "image", "credit", "see", "also", "advertisement", "by"];
+/// Words before a colon that label rather than attribute (`Update: …`, `Photo: …`), and the
+/// `A:` of an interview's answers (PolNeAR attributes one in five of them).
+const COLON_LABELS: &[&str] = &["update", "updated", "note", "photo", "photos", "video", "editor", "correction", "related", "watch", "read", "source", "image", "credit", "see", "also", "advertisement", "by", "breaking", "revealed", "contributing", "wow", "question", "a"];
 /// Words after which an impersonal attribution's subject starts (`…, and the plan seems to …`).
 const CLAUSE_JOINS: &[&str] = &[",", ";", ":", "and", "but", "that", "because", "while", "—", "–"];
 

@@ -292,6 +292,10 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         return None;
     }
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+    // `pledged delegates`: a modifier, not a pledge.
+    if matches!(next, Some("delegate" | "delegates")) {
+        return None;
+    }
     let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
     // `X seems unlikely`, `X appears ready to fight`, `X seems like …`: an impersonal impression
     // with its complement (not `appeared in court`, `appeared with Lee`).

@@ -588,4 +588,20 @@ mod tests {
         let (content, _) = by_cue("Lee said the mill would be sold — a sad day for the town.", "said");
         assert_eq!(content, "the mill would be sold");
     }
+
+    #[test]
+    fn quantities_with_more_than_and_pledged_delegates() {
+        let (content, speaker) = by_cue("More than six in 10 said they would vote again in the spring.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("they would vote again in the spring", Some("More than six in 10")));
+        // `pledged delegates` is a count, not a pledge.
+        assert_eq!(summary(&annotate("Lee leads Park by 120 pledged delegates after the vote in Ohio.")), vec![]);
+    }
+
+    #[test]
+    fn interview_answers_and_headline_labels_before_a_colon_are_no_sources() {
+        assert_eq!(summary(&annotate("A: I went back to the farm after the war and stayed there.")), vec![]);
+        assert_eq!(summary(&annotate("Breaking: The river has flooded the lower town again.")), vec![]);
+        let (content, speaker) = by_cue("Ann Lee: We will rebuild the pier before the summer.", ":");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("We will rebuild the pier before the summer", Some("Ann Lee")));
+    }
 }
