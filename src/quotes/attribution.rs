@@ -790,9 +790,13 @@ impl Attributor<'_> {
             }
             // `the obliteration — a word several observers used — was …`: a phrase between two
             // dashes is an aside inside the clause, which goes on after the second dash.
+            // A double hyphen (`--`) is one dash.
             if DASHES.contains(&self.tokens[j].lower.as_str()) {
-                let close = (j + 2..ceil).take(MAX_DASH_ASIDE).find(|&k| self.quote_of_token[k].is_none() && (self.tokens[k].is(";") || DASHES.contains(&self.tokens[k].lower.as_str())));
-                if let Some(close) = close.filter(|&k| self.tokens[k].lower == self.tokens[j].lower && k + 1 < ceil && self.tokens[k + 1].is_word) {
+                let double = |k: usize| self.tokens[k].is("-") && self.tokens.get(k + 1).is_some_and(|n| n.is("-"));
+                let open_end = if double(j) { j + 2 } else { j + 1 };
+                let close = (open_end + 1..ceil).take(MAX_DASH_ASIDE).find(|&k| self.quote_of_token[k].is_none() && (self.tokens[k].is(";") || DASHES.contains(&self.tokens[k].lower.as_str())));
+                let close = close.filter(|&k| self.tokens[k].lower == self.tokens[j].lower && double(k) == double(j)).map(|k| if double(k) { k + 1 } else { k });
+                if let Some(close) = close.filter(|&k| k + 1 < ceil && self.tokens[k + 1].is_word) {
                     from = close + 1;
                     continue;
                 }
@@ -941,17 +945,20 @@ impl Attributor<'_> {
             }
             self.used[q] = true;
             let paragraph = self.paragraph_of(content.start);
-            let previous = self
+            let previous_at = self
                 .found
                 .iter()
-                .rev()
-                .filter(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect)
-                .find(|f| f.speaker.is_some())
-                .filter(|f| paragraph <= self.paragraph_of(f.content.end) + 1);
+                .rposition(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect && f.speaker.is_some())
+                .filter(|&k| paragraph <= self.paragraph_of(self.found[k].content.end) + 1);
+            let previous = previous_at.map(|k| &self.found[k]);
+            // Speech that carries on after its frame keeps no cue of its own, but takes its
+            // frame's when another quote came in between (`“…,” Lee said, noting that …. “…”`):
+            // it goes on the first quote, not the one in between.
+            let between = previous_at.is_some_and(|k| self.found[k + 1..].iter().take(2).any(|f| self.found[k].content.end <= f.content.start && f.content.end <= content.start));
             let found = Found {
                 content,
                 kind: QuoteKind::Direct,
-                cue: None,
+                cue: previous.filter(|_| between).and_then(|f| f.cue),
                 speaker: previous.and_then(|f| f.speaker),
                 carried: previous.is_some(),
                 unclosed: !quoted.closed,

@@ -604,4 +604,20 @@ mod tests {
         let (content, speaker) = by_cue("Ann Lee: We will rebuild the pier before the summer.", ":");
         assert_eq!((content.as_str(), speaker.as_deref()), ("We will rebuild the pier before the summer", Some("Ann Lee")));
     }
+
+    #[test]
+    fn speech_carrying_on_past_another_quote_takes_its_frame_cue() {
+        let s = summary(&annotate("“The pier is rotten,” Lee said, noting that the repairs had stalled. “We need a new one before the spring storms.”"));
+        let last = s.last().unwrap();
+        assert_eq!((last.1.as_str(), last.2.as_deref(), last.3.as_deref()), ("We need a new one before the spring storms.", Some("said"), Some("Lee")));
+        // With nothing in between it keeps no cue of its own.
+        let s = summary(&annotate("“The pier is rotten,” Lee said. “We need a new one before the spring storms.”"));
+        assert_eq!((s[1].2.as_deref(), s[1].3.as_deref()), (None, Some("Lee")));
+    }
+
+    #[test]
+    fn a_double_hyphen_aside_stays_in_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the old mill -- a landmark since 1910 -- would be sold in May.", "said");
+        assert_eq!(content, "the old mill -- a landmark since 1910 -- would be sold in May");
+    }
 }
