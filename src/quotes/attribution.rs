@@ -848,6 +848,11 @@ impl Attributor<'_> {
             if t.is("and") && next(1).is_some_and(verb) {
                 return true;
             }
+            // `… and she accused …`: a new frame with a pronoun subject.
+            let pronoun_frame = next(1).is_some_and(|n| SUBJECT_PRONOUNS.contains(&n.lower.as_str())) && next(2).is_some_and(|m| !m.capitalised && lemma(&m.lower).is_some() && !m.lower.ends_with("ing"));
+            if pronoun_frame {
+                return true;
+            }
             // `…, and more than 4 in 10 said …`: a new frame with a short subject of its own.
             let said = |k: usize| self.tokens.get(j + k).is_some_and(|n| n.is_word && SAY_FORMS.contains(&n.lower.as_str()));
             return j > 0 && self.tokens[j - 1].is(",") && (2..=MAX_COORDINATED_SUBJECT + 1).take_while(|&k| next(k).is_some()).any(|k| said(k));
@@ -882,7 +887,7 @@ impl Attributor<'_> {
         // `…, but that the fund was …`: a second `that` clause of the same report goes on.
         let second_that = w == "but" && next(2).is_some_and(|m| m.is("that"));
         CLAUSE_OPENERS.contains(&w) && !second_that
-            || w == "according"
+            || matches!(w, "according" | "compared" | "however")
             || (w.ends_with("ing") && !n.capitalised && !NOT_PARTICIPLES.contains(&w))
             || new_frame
             || (matches!(w, "and" | "but") && next(2).is_some_and(|m| pronoun(m) || m.lower == "then" || CLAUSE_OPENERS.contains(&m.lower.as_str())))

@@ -620,4 +620,12 @@ mod tests {
         let (content, _) = by_cue("Lee said the old mill -- a landmark since 1910 -- would be sold in May.", "said");
         assert_eq!(content, "the old mill -- a landmark since 1910 -- would be sold in May");
     }
+
+    #[test]
+    fn a_pronoun_frame_and_a_comparison_end_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the harbor was too shallow for the new ferries and she urged the council to dredge it.", "said");
+        assert_eq!(content, "the harbor was too shallow for the new ferries");
+        let (content, _) = by_cue("Most residents said the park was safe, compared with a third who said so last year.", "said");
+        assert_eq!(content, "the park was safe");
+    }
 }
