@@ -407,6 +407,11 @@ impl Attributor<'_> {
         let coordinated = cue.first > floor && (tokens[cue.first - 1].is("and") || tokens[cue.first - 1].is("but") || tokens[cue.first - 1].is("then") && cue.first > floor + 1 && tokens[cue.first - 2].is("and"));
         let speaker_span = match speaker {
             Some(m) => Some((m.span(tokens), m.kind)),
+            // `…, with 40 percent saying …`: the phrase after `with` is the participle's subject.
+            None if cue.participle(tokens) && self.with_phrase(cue.first, floor).is_some() => {
+                let with = self.with_phrase(cue.first, floor).expect("checked");
+                fallback_subject(tokens, cue.first, with + 1).map(|m| (m.span(tokens), m.kind))
+            }
             // `saying …`, `… were angered by the deal and predicted …`: the clause's subject.
             None if cue.participle(tokens) || coordinated => self.clause_subject(u, cue.first),
             None => fallback_subject(tokens, cue.first, floor).map(|m| (m.span(tokens), m.kind)),
@@ -435,6 +440,11 @@ impl Attributor<'_> {
             }
         }
         self.reported(u, &cue, speaker_span, frame_first, frame_end, cue_span);
+    }
+
+    /// The `with` that opens the phrase (eight words at most) right before token `cue`.
+    fn with_phrase(&self, cue: usize, floor: usize) -> Option<usize> {
+        (floor..cue).rev().take(MAX_CLOSING_SUBJECT + 4).take_while(|&j| self.tokens[j].is_word).find(|&j| self.tokens[j].is("with")).filter(|&j| j + 1 < cue)
     }
 
     /// `…, election officials said.`: the short phrase (five words at most) between a comma
@@ -471,6 +481,9 @@ impl Attributor<'_> {
             .into_iter()
             .flatten()
             .find_map(|start| clause_opening_subject(self.tokens, start, ceil))
+            // `A spokeswoman for the bank declined to comment, saying …`: the subject of an
+            // earlier cue that reported nothing of its own.
+            .or_else(|| (first..ceil).rev().find(|&j| cue_at(self.tokens, j).is_some()).and_then(|j| subject_before(self.tokens, j, first)))
             .map(|m| (m.span(self.tokens), m.kind))
     }
 

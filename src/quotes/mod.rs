@@ -628,4 +628,12 @@ mod tests {
         let (content, _) = by_cue("Most residents said the park was safe, compared with a third who said so last year.", "said");
         assert_eq!(content, "the park was safe");
     }
+
+    #[test]
+    fn subjects_of_participles_after_with_or_an_earlier_cue() {
+        let (content, speaker) = by_cue("Most voters shrugged off the debate, with three in 10 saying it would not change their vote.", "saying");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("it would not change their vote", Some("three in 10")));
+        let (content, speaker) = by_cue("A spokeswoman for the harbor board declined to comment, saying that the matter was before a court.", "saying");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("that the matter was before a court", Some("A spokeswoman for the harbor board")));
+    }
 }
