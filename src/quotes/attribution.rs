@@ -697,7 +697,9 @@ impl Attributor<'_> {
         } else if !cue.according_to() {
             let start = self.reported_start(cue, frame_end, unit.1);
             let end = self.clause_end(start, unit.1);
-            (self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS), None)
+            // `declined to comment`: a refusal reports its two words.
+            let min = if matches!(cue.lemma, "decline" | "refuse") { 2 } else { MIN_REPORTED_WORDS };
+            (self.trimmed(start, end).filter(|_| self.words(start, end) >= min), None)
         } else {
             (None, None)
         };

@@ -636,4 +636,10 @@ mod tests {
         let (content, speaker) = by_cue("A spokeswoman for the harbor board declined to comment, saying that the matter was before a court.", "saying");
         assert_eq!((content.as_str(), speaker.as_deref()), ("that the matter was before a court", Some("A spokeswoman for the harbor board")));
     }
+
+    #[test]
+    fn a_refusal_reports_its_two_words() {
+        let (content, speaker) = by_cue("A spokesman for the harbor board declined to comment.", "declined");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("to comment", Some("A spokesman for the harbor board")));
+    }
 }
