@@ -698,7 +698,9 @@ impl Attributor<'_> {
             let start = self.reported_start(cue, frame_end, unit.1);
             let end = self.clause_end(start, unit.1);
             // `declined to comment`: a refusal reports its two words.
-            let min = if matches!(cue.lemma, "decline" | "refuse") { 2 } else { MIN_REPORTED_WORDS };
+            // `46 percent said yes`, `26 percent said the same`: short answers.
+            let answer = cue.lemma == "say" && start < end && (matches!(self.tokens[start].lower.as_str(), "yes" | "no" | "so") && end == start + 1 || self.tokens[start].is("the") && self.tokens.get(start + 1).is_some_and(|n| n.is("same")));
+            let min = if answer { 1 } else if matches!(cue.lemma, "decline" | "refuse") { 2 } else { MIN_REPORTED_WORDS };
             (self.trimmed(start, end).filter(|_| self.words(start, end) >= min), None)
         } else {
             (None, None)

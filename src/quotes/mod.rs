@@ -642,4 +642,12 @@ mod tests {
         let (content, speaker) = by_cue("A spokesman for the harbor board declined to comment.", "declined");
         assert_eq!((content.as_str(), speaker.as_deref()), ("to comment", Some("A spokesman for the harbor board")));
     }
+
+    #[test]
+    fn short_answers_after_say() {
+        let (content, speaker) = by_cue("Asked if the pier should be rebuilt, 46 percent of residents said yes, but most wanted a cheaper plan.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("yes", Some("residents")));
+        let (content, _) = by_cue("Last spring, 26 percent of voters said the same.", "said");
+        assert_eq!(content, "the same");
+    }
 }
