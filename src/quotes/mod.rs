@@ -650,4 +650,10 @@ mod tests {
         let (content, _) = by_cue("Last spring, 26 percent of voters said the same.", "said");
         assert_eq!(content, "the same");
     }
+
+    #[test]
+    fn an_opening_question_runs_past_a_title() {
+        let (content, speaker) = by_cue("Asked on Monday whether Mr. Lee would chair the board, Ms. Park shook her head.", "Asked");
+        assert_eq!((content.as_str(), speaker), ("whether Mr. Lee would chair the board", None));
+    }
 }
