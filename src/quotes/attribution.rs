@@ -416,6 +416,19 @@ impl Attributor<'_> {
             None if cue.participle(tokens) || coordinated => self.clause_subject(u, cue.first),
             None => fallback_subject(tokens, cue.first, floor).map(|m| (m.span(tokens), m.kind)),
         };
+        // `…, she said when asked whether …`: a passive `asked` reports its question, with no
+        // speaker.
+        let passive_ask = speaker_span.is_none() && cue.lemma == "ask" && cue.first > floor && matches!(tokens[cue.first - 1].lower.as_str(), "when" | "after" | "if" | "before");
+        if passive_ask {
+            let start = self.reported_start(&cue, cue.end, ceil);
+            if start < ceil && QUESTION_WORDS.contains(&tokens[start].lower.as_str()) {
+                let end = self.clause_end(start, ceil);
+                if let Some(content) = self.trimmed(start, end).filter(|_| self.words(start, end) >= 2) {
+                    self.push(content, QuoteKind::Indirect, Some(cue_span), None, false);
+                    return;
+                }
+            }
+        }
         // A cue without a speaker is most often not a report (`In one report last week`),
         // unless a quote follows it at once (`…, asking her, “…”`): direct speech whose speaker
         // is not found.

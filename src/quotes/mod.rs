@@ -656,4 +656,10 @@ mod tests {
         let (content, speaker) = by_cue("Asked on Monday whether Mr. Lee would chair the board, Ms. Park shook her head.", "Asked");
         assert_eq!((content.as_str(), speaker), ("whether Mr. Lee would chair the board", None));
     }
+
+    #[test]
+    fn a_passive_asked_reports_its_question_without_a_speaker() {
+        let (content, speaker) = by_cue("“We will see,” Lee said when asked whether she would run again in the fall.", "asked");
+        assert_eq!((content.as_str(), speaker), ("whether she would run again in the fall", None));
+    }
 }
