@@ -259,12 +259,15 @@ impl Attributor<'_> {
         }
         let ceil = self.outside_ceil(u, first + 1);
         let Some(q) = (first + 1..ceil.min(first + 1 + MAX_INTRO_WORDS)).take_while(|&k| tokens[k].is_word).find(|&k| QUESTION_WORDS.contains(&tokens[k].lower.as_str())) else { return };
-        let Some(comma) = (q + 1..ceil).find(|&k| tokens[k].is_punct()).filter(|&k| tokens[k].is(",")) else { return };
-        if comma + 1 >= end || self.words(q, comma) < 2 {
+        // The question ends at a comma, also one inside a closing mark (`Asked whether Lee “is
+        // ready to serve,” 60 percent said yes`).
+        let Some(comma) = (q + 1..end).find(|&k| self.quote_of_token[k].is_none() && tokens[k].is_punct() || self.closes_with_comma(k)) else { return };
+        let (comma, stop) = if self.quote_of_token[comma].is_some() { (comma, comma + 1) } else { (comma, comma) };
+        if !(tokens[comma].is(",") || stop > comma) || stop + 1 >= end || self.words(q, comma) < 2 {
             return;
         }
-        if let Some(content) = self.trimmed(q, comma) {
-            self.push(content, QuoteKind::Indirect, Some(tokens[first].span), None, false);
+        if let Some(content) = self.trimmed(q, stop) {
+            self.push_reported(content, tokens[first].span, None);
         }
     }
 
@@ -896,13 +899,18 @@ impl Attributor<'_> {
     /// Whether token `j` closes a quote whose content ends with a comma (`“… this race,”`) and
     /// that comma ends the clause, as one outside the marks would.
     fn closing_comma_ends_clause(&self, j: usize) -> bool {
+        self.closes_with_comma(j) && self.comma_ends_clause(j)
+    }
+
+    /// Whether token `j` is the closing mark of a quote whose content ends with a comma.
+    fn closes_with_comma(&self, j: usize) -> bool {
         let Some(q) = self.quote_of_token[j] else { return false };
         let quoted = &self.quotes[q];
         if !quoted.closed || self.tokens[j].span.end != quoted.outer.end {
             return false;
         }
         let last = self.chars[quoted.content.start..quoted.content.end].iter().rev().find(|c| !c.is_whitespace());
-        last == Some(&',') && self.comma_ends_clause(j)
+        last == Some(&',')
     }
 
     /// Whether the comma at token `j` (or a closing mark after a comma) ends a reported clause.

@@ -662,4 +662,11 @@ mod tests {
         let (content, speaker) = by_cue("“We will see,” Lee said when asked whether she would run again in the fall.", "asked");
         assert_eq!((content.as_str(), speaker), ("whether she would run again in the fall", None));
     }
+
+    #[test]
+    fn an_opening_question_may_end_inside_a_closing_mark() {
+        let s = summary(&annotate("Asked whether the mayor “has the energy to serve another term,” 60 percent of residents said yes."));
+        let asked = s.iter().find(|q| q.2.as_deref() == Some("Asked")).unwrap();
+        assert_eq!((asked.0, asked.1.as_str()), (QuoteKind::Mixed, "whether the mayor “has the energy to serve another term,”"));
+    }
 }
