@@ -84,6 +84,8 @@ const OBJECT_STOPS: &[&str] = &[
     "amid", "despite", "saying", "yesterday", "today", "tonight", "earlier", "monday", "tuesday", "wednesday",
     "thursday", "friday", "saturday", "sunday", "whose",
 ];
+/// Media after `in`/`on` that end a stance verb's object (`in a tweet`, `on Twitter`).
+const MEDIA: &[&str] = &["tweet", "tweets", "twitter", "facebook", "statement", "interview", "speech", "letter", "post", "op-ed", "column", "email", "television", "radio", "instagram", "blog", "podcast"];
 /// Words after `last` that make it a time (`last week`).
 const OBJECT_TIME_WORDS: &[&str] = &["week", "month", "year", "night", "fall", "spring", "summer", "winter", "weekend"];
 
@@ -858,6 +860,9 @@ impl Attributor<'_> {
             .find(|&j| {
                 let t = &self.tokens[j];
                 let time = t.is("last") && self.tokens.get(j + 1).is_some_and(|n| OBJECT_TIME_WORDS.contains(&n.lower.as_str()) || n.lower.ends_with("day"));
+                // `praised Lee in a tweet`, `mocked the plan on Twitter`: the medium.
+                let medium = matches!(t.lower.as_str(), "in" | "on") && self.tokens[j + 1..].iter().take(3).take_while(|n| n.is_word).any(|n| MEDIA.contains(&n.lower.as_str()));
+                let time = time || medium;
                 self.quote_of_token[j].is_none()
                     && (self.ends_clause(j) || t.is(",") || time || (OBJECT_STOPS.contains(&t.lower.as_str()) && !(as_verb && t.is("as"))))
             })

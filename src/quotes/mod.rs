@@ -669,4 +669,12 @@ mod tests {
         let asked = s.iter().find(|q| q.2.as_deref() == Some("Asked")).unwrap();
         assert_eq!((asked.0, asked.1.as_str()), (QuoteKind::Mixed, "whether the mayor “has the energy to serve another term,”"));
     }
+
+    #[test]
+    fn a_stance_object_ends_before_its_medium() {
+        let (content, _) = by_cue("Lee praised the new harbor plan in a tweet on Sunday.", "praised");
+        assert_eq!(content, "the new harbor plan");
+        let (content, _) = by_cue("Park mocked the council on Twitter after the vote.", "mocked");
+        assert_eq!(content, "the council");
+    }
 }
