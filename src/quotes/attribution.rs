@@ -45,8 +45,9 @@ const MAX_INTRO_WORDS: usize = 6;
 const MAX_SOURCE_TOKENS: usize = 20;
 /// Longest phrase before a colon that attributes what follows (`Elizabeth Warren: …`).
 const MAX_COLON_SOURCE: usize = 4;
-/// Words before a colon that label rather than attribute (`Update: …`, `Photo: …`).
-const COLON_LABELS: &[&str] = &["update", "updated", "note", "photo", "photos", "video", "editor", "correction", "related", "watch", "read", "source", "image", "credit", "see", "also", "advertisement", "by"];
+/// Words before a colon that label rather than attribute (`Update: …`, `Photo: …`), and the
+/// `A:` of an interview's answers (PolNeAR attributes one in five of them).
+const COLON_LABELS: &[&str] = &["update", "updated", "note", "photo", "photos", "video", "editor", "correction", "related", "watch", "read", "source", "image", "credit", "see", "also", "advertisement", "by", "breaking", "revealed", "contributing", "wow", "question", "a"];
 /// Words after which an impersonal attribution's subject starts (`…, and the plan seems to …`).
 const CLAUSE_JOINS: &[&str] = &[",", ";", ":", "and", "but", "that", "because", "while", "—", "–"];
 
@@ -83,6 +84,8 @@ const OBJECT_STOPS: &[&str] = &[
     "amid", "despite", "saying", "yesterday", "today", "tonight", "earlier", "monday", "tuesday", "wednesday",
     "thursday", "friday", "saturday", "sunday", "whose",
 ];
+/// Media after `in`/`on` that end a stance verb's object (`in a tweet`, `on Twitter`).
+const MEDIA: &[&str] = &["tweet", "tweets", "twitter", "facebook", "statement", "interview", "speech", "letter", "post", "op-ed", "column", "email", "television", "radio", "instagram", "blog", "podcast"];
 /// Words after `last` that make it a time (`last week`).
 const OBJECT_TIME_WORDS: &[&str] = &["week", "month", "year", "night", "fall", "spring", "summer", "winter", "weekend"];
 
@@ -110,6 +113,8 @@ const POSSESSIVES: &[&str] = &["his", "her", "their", "its", "our", "my", "your"
 const QUESTION_WORDS: &[&str] = &["if", "whether", "why", "how", "what", "when", "where", "who", "about"];
 
 const OBJECT_PRONOUNS: &[&str] = &["him", "her", "them", "me", "us", "you", "reporters", "journalists"];
+/// Longest aside between two dashes inside a reported clause, in tokens.
+const MAX_DASH_ASIDE: usize = 20;
 const DASHES: &[&str] = &["—", "―", "–", "-"];
 
 struct Unit {
@@ -256,12 +261,15 @@ impl Attributor<'_> {
         }
         let ceil = self.outside_ceil(u, first + 1);
         let Some(q) = (first + 1..ceil.min(first + 1 + MAX_INTRO_WORDS)).take_while(|&k| tokens[k].is_word).find(|&k| QUESTION_WORDS.contains(&tokens[k].lower.as_str())) else { return };
-        let Some(comma) = (q + 1..ceil).find(|&k| tokens[k].is_punct()).filter(|&k| tokens[k].is(",")) else { return };
-        if comma + 1 >= end || self.words(q, comma) < 2 {
+        // The question ends at a comma, also one inside a closing mark (`Asked whether Lee “is
+        // ready to serve,” 60 percent said yes`).
+        let Some(comma) = (q + 1..end).find(|&k| self.quote_of_token[k].is_none() && tokens[k].is_punct() || self.closes_with_comma(k)) else { return };
+        let (comma, stop) = if self.quote_of_token[comma].is_some() { (comma, comma + 1) } else { (comma, comma) };
+        if !(tokens[comma].is(",") || stop > comma) || stop + 1 >= end || self.words(q, comma) < 2 {
             return;
         }
-        if let Some(content) = self.trimmed(q, comma) {
-            self.push(content, QuoteKind::Indirect, Some(tokens[first].span), None, false);
+        if let Some(content) = self.trimmed(q, stop) {
+            self.push_reported(content, tokens[first].span, None);
         }
     }
 
@@ -404,10 +412,28 @@ impl Attributor<'_> {
         let coordinated = cue.first > floor && (tokens[cue.first - 1].is("and") || tokens[cue.first - 1].is("but") || tokens[cue.first - 1].is("then") && cue.first > floor + 1 && tokens[cue.first - 2].is("and"));
         let speaker_span = match speaker {
             Some(m) => Some((m.span(tokens), m.kind)),
+            // `…, with 40 percent saying …`: the phrase after `with` is the participle's subject.
+            None if cue.participle(tokens) && self.with_phrase(cue.first, floor).is_some() => {
+                let with = self.with_phrase(cue.first, floor).expect("checked");
+                fallback_subject(tokens, cue.first, with + 1).map(|m| (m.span(tokens), m.kind))
+            }
             // `saying …`, `… were angered by the deal and predicted …`: the clause's subject.
             None if cue.participle(tokens) || coordinated => self.clause_subject(u, cue.first),
             None => fallback_subject(tokens, cue.first, floor).map(|m| (m.span(tokens), m.kind)),
         };
+        // `…, she said when asked whether …`: a passive `asked` reports its question, with no
+        // speaker.
+        let passive_ask = speaker_span.is_none() && cue.lemma == "ask" && cue.first > floor && matches!(tokens[cue.first - 1].lower.as_str(), "when" | "after" | "if" | "before");
+        if passive_ask {
+            let start = self.reported_start(&cue, cue.end, ceil);
+            if start < ceil && QUESTION_WORDS.contains(&tokens[start].lower.as_str()) {
+                let end = self.clause_end(start, ceil);
+                if let Some(content) = self.trimmed(start, end).filter(|_| self.words(start, end) >= 2) {
+                    self.push(content, QuoteKind::Indirect, Some(cue_span), None, false);
+                    return;
+                }
+            }
+        }
         // A cue without a speaker is most often not a report (`In one report last week`),
         // unless a quote follows it at once (`…, asking her, “…”`): direct speech whose speaker
         // is not found.
@@ -432,6 +458,11 @@ impl Attributor<'_> {
             }
         }
         self.reported(u, &cue, speaker_span, frame_first, frame_end, cue_span);
+    }
+
+    /// The `with` that opens the phrase (eight words at most) right before token `cue`.
+    fn with_phrase(&self, cue: usize, floor: usize) -> Option<usize> {
+        (floor..cue).rev().take(MAX_CLOSING_SUBJECT + 4).take_while(|&j| self.tokens[j].is_word).find(|&j| self.tokens[j].is("with")).filter(|&j| j + 1 < cue)
     }
 
     /// `…, election officials said.`: the short phrase (five words at most) between a comma
@@ -468,6 +499,9 @@ impl Attributor<'_> {
             .into_iter()
             .flatten()
             .find_map(|start| clause_opening_subject(self.tokens, start, ceil))
+            // `A spokeswoman for the bank declined to comment, saying …`: the subject of an
+            // earlier cue that reported nothing of its own.
+            .or_else(|| (first..ceil).rev().find(|&j| cue_at(self.tokens, j).is_some()).and_then(|j| subject_before(self.tokens, j, first)))
             .map(|m| (m.span(self.tokens), m.kind))
     }
 
@@ -562,7 +596,10 @@ impl Attributor<'_> {
         let introduced = self.words(frame_end, open_token) == 0 || matches!(self.tokens[open_token - 1].lower.as_str(), ":" | ",");
         if same_unit && (runs_on || !introduced) {
             let start = self.reported_start(cue, frame_end, unit_end);
-            if let Some(content) = self.trimmed(start, unit_end) {
+            // The reported clause ends where a clause would after the quote (`X said it was “…,”
+            // adding that …`).
+            let end = self.clause_end_from(start, close_token.saturating_sub(1).max(start + 1), unit_end);
+            if let Some(content) = self.trimmed(start, end) {
                 self.push(content, QuoteKind::Mixed, Some(cue_span), speaker, !quoted.closed);
                 return;
             }
@@ -622,7 +659,18 @@ impl Attributor<'_> {
         // The frame closes its sentence (`…, analysts said on Monday.`, `…, said Lee, who …`),
         // or sits inside it between commas (`The plan, Lee said, is …`).
         let after = self.tokens.get(frame_end).filter(|_| frame_end < unit.1).map(|t| t.lower.as_str());
-        let relative_after = after == Some(",") && self.tokens.get(frame_end + 1).is_some_and(|n| n.is("who") || appositive_at(self.tokens, frame_end + 1));
+        // `…, said Lee, a lawyer for …`, `…, he said, wiping his brow`, `…, he said, on condition
+        // of anonymity`: what follows the frame's comma describes the speaker or the speaking.
+        let inverted = speaker_span.is_some_and(|(s, _)| s.start >= cue_span.end);
+        let relative_after = after == Some(",")
+            && self.tokens.get(frame_end + 1).is_some_and(|n| {
+                let w = n.lower.as_str();
+                n.is("who")
+                    || appositive_at(self.tokens, frame_end + 1)
+                    || inverted && matches!(w, "a" | "an")
+                    || n.is_word && !n.capitalised && w.ends_with("ing") && !NOT_PARTICIPLES.contains(&w)
+                    || w == "on" && self.tokens.get(frame_end + 2).is_some_and(|m| m.is("condition"))
+            });
         let closes = self.words(frame_end, unit.1) <= MAX_TRAILING_WORDS || matches!(after, Some("—" | "–" | ";")) || relative_after || self.trailing_circumstance(frame_end, unit.1);
         let parenthetical = comma_before && after == Some(",") && !closes;
         // `…, political experts said.`, `…, ministry spokesman Ann Lee said Thursday.`: the
@@ -667,7 +715,11 @@ impl Attributor<'_> {
         } else if !cue.according_to() {
             let start = self.reported_start(cue, frame_end, unit.1);
             let end = self.clause_end(start, unit.1);
-            (self.trimmed(start, end).filter(|_| self.words(start, end) >= MIN_REPORTED_WORDS), None)
+            // `declined to comment`: a refusal reports its two words.
+            // `46 percent said yes`, `26 percent said the same`: short answers.
+            let answer = cue.lemma == "say" && start < end && (matches!(self.tokens[start].lower.as_str(), "yes" | "no" | "so") && end == start + 1 || self.tokens[start].is("the") && self.tokens.get(start + 1).is_some_and(|n| n.is("same")));
+            let min = if answer { 1 } else if matches!(cue.lemma, "decline" | "refuse") { 2 } else { MIN_REPORTED_WORDS };
+            (self.trimmed(start, end).filter(|_| self.words(start, end) >= min), None)
         } else {
             (None, None)
         };
@@ -748,9 +800,18 @@ impl Attributor<'_> {
     /// Where a reported clause starting at `first` ends: at a semicolon or dash, or at a comma
     /// that opens another clause (`…, but …`, `…, which …`), outside quotes.
     fn clause_end(&self, first: usize, ceil: usize) -> usize {
-        let mut from = first + 1;
+        self.clause_end_from(first, first + 1, ceil)
+    }
+
+    /// `clause_end`, looking for the end from token `from` on.
+    fn clause_end_from(&self, first: usize, mut from: usize, ceil: usize) -> usize {
         loop {
-            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
+            let Some(j) = (from..ceil).find(|&j| self.quote_of_token[j].is_none() && self.ends_clause(j) || self.closing_comma_ends_clause(j)) else { return self.before_final_appositive(first, ceil) };
+            // `… “… this race,” adding that …`: the comma inside the closing mark ends the clause
+            // after the mark.
+            if self.quote_of_token[j].is_some() {
+                return j + 1;
+            }
             // `the ruling, which the court issued in May, proves …`: a relative clause right after a
             // short subject is part of the reported clause, which goes on after its closing comma.
             let relative = self.tokens[j].is(",") && self.tokens.get(j + 1).is_some_and(|n| n.is("which") || n.is("who"));
@@ -760,6 +821,19 @@ impl Attributor<'_> {
                         from = close + 1;
                         continue;
                     }
+                }
+            }
+            // `the obliteration — a word several observers used — was …`: a phrase between two
+            // dashes is an aside inside the clause, which goes on after the second dash.
+            // A double hyphen (`--`) is one dash.
+            if DASHES.contains(&self.tokens[j].lower.as_str()) {
+                let double = |k: usize| self.tokens[k].is("-") && self.tokens.get(k + 1).is_some_and(|n| n.is("-"));
+                let open_end = if double(j) { j + 2 } else { j + 1 };
+                let close = (open_end + 1..ceil).take(MAX_DASH_ASIDE).find(|&k| self.quote_of_token[k].is_none() && (self.tokens[k].is(";") || DASHES.contains(&self.tokens[k].lower.as_str())));
+                let close = close.filter(|&k| self.tokens[k].lower == self.tokens[j].lower && double(k) == double(j)).map(|k| if double(k) { k + 1 } else { k });
+                if let Some(close) = close.filter(|&k| k + 1 < ceil && self.tokens[k + 1].is_word) {
+                    from = close + 1;
+                    continue;
                 }
             }
             return self.before_final_appositive(first, j);
@@ -786,6 +860,9 @@ impl Attributor<'_> {
             .find(|&j| {
                 let t = &self.tokens[j];
                 let time = t.is("last") && self.tokens.get(j + 1).is_some_and(|n| OBJECT_TIME_WORDS.contains(&n.lower.as_str()) || n.lower.ends_with("day"));
+                // `praised Lee in a tweet`, `mocked the plan on Twitter`: the medium.
+                let medium = matches!(t.lower.as_str(), "in" | "on") && self.tokens[j + 1..].iter().take(3).take_while(|n| n.is_word).any(|n| MEDIA.contains(&n.lower.as_str()));
+                let time = time || medium;
                 self.quote_of_token[j].is_none()
                     && (self.ends_clause(j) || t.is(",") || time || (OBJECT_STOPS.contains(&t.lower.as_str()) && !(as_verb && t.is("as"))))
             })
@@ -809,6 +886,11 @@ impl Attributor<'_> {
             if t.is("and") && next(1).is_some_and(verb) {
                 return true;
             }
+            // `… and she accused …`: a new frame with a pronoun subject.
+            let pronoun_frame = next(1).is_some_and(|n| SUBJECT_PRONOUNS.contains(&n.lower.as_str())) && next(2).is_some_and(|m| !m.capitalised && lemma(&m.lower).is_some() && !m.lower.ends_with("ing"));
+            if pronoun_frame {
+                return true;
+            }
             // `…, and more than 4 in 10 said …`: a new frame with a short subject of its own.
             let said = |k: usize| self.tokens.get(j + k).is_some_and(|n| n.is_word && SAY_FORMS.contains(&n.lower.as_str()));
             return j > 0 && self.tokens[j - 1].is(",") && (2..=MAX_COORDINATED_SUBJECT + 1).take_while(|&k| next(k).is_some()).any(|k| said(k));
@@ -816,14 +898,39 @@ impl Attributor<'_> {
         if !t.is(",") {
             return false;
         }
+        self.comma_ends_clause(j)
+    }
+
+    /// Whether token `j` closes a quote whose content ends with a comma (`“… this race,”`) and
+    /// that comma ends the clause, as one outside the marks would.
+    fn closing_comma_ends_clause(&self, j: usize) -> bool {
+        self.closes_with_comma(j) && self.comma_ends_clause(j)
+    }
+
+    /// Whether token `j` is the closing mark of a quote whose content ends with a comma.
+    fn closes_with_comma(&self, j: usize) -> bool {
+        let Some(q) = self.quote_of_token[j] else { return false };
+        let quoted = &self.quotes[q];
+        if !quoted.closed || self.tokens[j].span.end != quoted.outer.end {
+            return false;
+        }
+        let last = self.chars[quoted.content.start..quoted.content.end].iter().rev().find(|c| !c.is_whitespace());
+        last == Some(&',')
+    }
+
+    /// Whether the comma at token `j` (or a closing mark after a comma) ends a reported clause.
+    fn comma_ends_clause(&self, j: usize) -> bool {
+        let next = |k: usize| self.tokens.get(j + k).filter(|n| n.is_word);
         let Some(n) = next(1) else { return false };
         let w = n.lower.as_str();
         let pronoun = |n: &Token| n.is_word && SUBJECT_PRONOUNS.contains(&n.lower.as_str());
         // `, she added`: a frame of its own (a bare `, he would …` may be the main clause after
         // a conditional, `if Trump wins, he would …`, and goes on).
         let new_frame = pronoun(n) && next(2).is_some_and(|m| lemma(&m.lower).is_some());
-        CLAUSE_OPENERS.contains(&w)
-            || w == "according"
+        // `…, but that the fund was …`: a second `that` clause of the same report goes on.
+        let second_that = w == "but" && next(2).is_some_and(|m| m.is("that"));
+        CLAUSE_OPENERS.contains(&w) && !second_that
+            || matches!(w, "according" | "compared" | "however")
             || (w.ends_with("ing") && !n.capitalised && !NOT_PARTICIPLES.contains(&w))
             || new_frame
             || (matches!(w, "and" | "but") && next(2).is_some_and(|m| pronoun(m) || m.lower == "then" || CLAUSE_OPENERS.contains(&m.lower.as_str())))
@@ -886,17 +993,20 @@ impl Attributor<'_> {
             }
             self.used[q] = true;
             let paragraph = self.paragraph_of(content.start);
-            let previous = self
+            let previous_at = self
                 .found
                 .iter()
-                .rev()
-                .filter(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect)
-                .find(|f| f.speaker.is_some())
-                .filter(|f| paragraph <= self.paragraph_of(f.content.end) + 1);
+                .rposition(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect && f.speaker.is_some())
+                .filter(|&k| paragraph <= self.paragraph_of(self.found[k].content.end) + 1);
+            let previous = previous_at.map(|k| &self.found[k]);
+            // Speech that carries on after its frame keeps no cue of its own, but takes its
+            // frame's when another quote came in between (`“…,” Lee said, noting that …. “…”`):
+            // it goes on the first quote, not the one in between.
+            let between = previous_at.is_some_and(|k| self.found[k + 1..].iter().take(2).any(|f| self.found[k].content.end <= f.content.start && f.content.end <= content.start));
             let found = Found {
                 content,
                 kind: QuoteKind::Direct,
-                cue: None,
+                cue: previous.filter(|_| between).and_then(|f| f.cue),
                 speaker: previous.and_then(|f| f.speaker),
                 carried: previous.is_some(),
                 unclosed: !quoted.closed,

@@ -154,6 +154,9 @@ const NOT_AFTER_STANCE: &[&str] = &[
 const PARTICLES: &[(&str, &[&str])] = &[("point", &["out", "to"]), ("refer", &["to"]), ("talk", &["about"])];
 
 
+/// Nouns after which a noun-like intention form is a verb: `the campaign plans to …`.
+const INTENDING_SUBJECTS: &[&str] = &["campaign", "administration", "government", "party", "company", "committee", "group", "department", "agency", "city", "state", "court", "council", "board", "team", "organization", "firm", "network", "officials"];
+
 /// Verbs of intention: cues only before a `to`-infinitive (`plans to cut taxes`), which is
 /// their content.
 const INTENTION_VERBS: &[&str] = &["want", "plan", "intend", "refuse", "decline", "decide", "hope", "seek", "seem", "appear"];
@@ -289,6 +292,10 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         return None;
     }
     let next = tokens.get(i + 1).map(|n| n.lower.as_str());
+    // `pledged delegates`: a modifier, not a pledge.
+    if matches!(next, Some("delegate" | "delegates")) {
+        return None;
+    }
     let before_to = next == Some("to") || lemma == "want" && tokens.get(i + 1).is_some_and(|n| n.is_word) && tokens.get(i + 2).is_some_and(|n| n.is("to"));
     // `X seems unlikely`, `X appears ready to fight`, `X seems like …`: an impersonal impression
     // with its complement (not `appeared in court`, `appeared with Lee`).
@@ -308,7 +315,9 @@ pub fn cue_at(tokens: &[Token], i: usize) -> Option<Cue> {
         let pronoun_before = matches!(prev, Some("he" | "she" | "it" | "they" | "we" | "i" | "who" | "which"));
         // `the poll shows …`, `a survey finds …`: a finding after its source.
         let finding = THAT_VERBS.contains(&lemma) && finding_source_before(tokens, i);
-        if !(verb_next || pronoun_before || finding) {
+        // `Lee plans to …`, `the campaign hopes to …`: an intention after its subject.
+        let intention = INTENTION_VERBS.contains(&lemma) && next == Some("to") && i > 0 && tokens[i - 1].is_word && (tokens[i - 1].capitalised || INTENDING_SUBJECTS.contains(&tokens[i - 1].lower.as_str()));
+        if !(verb_next || pronoun_before || finding || intention) {
             return None;
         }
     }

@@ -138,6 +138,8 @@ mod tests {
                 (Indirect, "Moscow’s hold over a region it considers".into(), Some("appears".into()), None, None),
                 q(Indirect, "to maintain and advance its geopolitical", "seeks", "it", None),
                 q(Mixed, "the bloc is struggling with “serious iss", "told", "Hakob Badalyan", badalyan),
+                // The aside between dashes stays in the clause.
+                q(Indirect, "the CSTO — and therefore Moscow — of aba", "accuses", "It", None),
                 q(Indirect, "those developments as connected", "sees", "Badalyan", badalyan),
                 q(Direct, "At war with Ukraine, Russia has far fewe", "said", "he", badalyan),
                 q(Indirect, "The CSTO still has a role to play in the", "suggested", "others", None),
@@ -154,7 +156,7 @@ mod tests {
             ]
         );
         // Whole contents: no quote marks around direct quotes, no handover comma.
-        assert_eq!(doc.quotes[4].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
+        assert_eq!(doc.quotes[5].text, "At war with Ukraine, Russia has far fewer resources to fully play its role as the CSTO’s military-technical leader");
         assert_eq!(doc.quotes[2].text, "the bloc is struggling with “serious issues of competitiveness and viability,”");
         for scare in ["Russian NATO", "peacekeeping forces", "enemies", "limitless friendship"] {
             assert!(doc.quotes.iter().all(|q| !q.text.starts_with(scare)), "{scare} came out as a quote");
@@ -562,5 +564,136 @@ mod tests {
     fn that_clause_after_a_longer_time_or_place_phrase() {
         let (content, _) = by_cue("Lee said Thursday during a visit to the harbor in Portsmouth, that the port would expand next year.", "said");
         assert_eq!(content, "that the port would expand next year");
+    }
+
+    #[test]
+    fn a_mixed_quote_ends_where_its_clause_ends() {
+        let (content, _) = by_cue("Lee said the harbor plan was “a gift to developers,” adding that the council had ignored the fishermen.", "said");
+        assert_eq!(content, "the harbor plan was “a gift to developers,”");
+        let (content, _) = by_cue("Park said the new bridge was “long overdue” and praised the engineers who designed it.", "said");
+        assert_eq!(content, "the new bridge was “long overdue”");
+        // A comma inside the closing mark ends a reported clause like one outside it.
+        let (content, _) = by_cue("The mayor said that the budget was “nearly balanced,” noting that taxes would not rise.", "said");
+        assert_eq!(content, "that the budget was “nearly balanced,”");
+    }
+
+    #[test]
+    fn what_follows_a_closing_frame_describes_the_speaker_or_the_speaking() {
+        let (content, speaker) = by_cue("The ferry will run again by spring, said Ann Lee, a planner who has studied the route for years.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("The ferry will run again by spring", Some("Ann Lee")));
+        let (content, _) = by_cue("Nobody in the office had read the memo, he said, shaking his head.", "said");
+        assert_eq!(content, "Nobody in the office had read the memo");
+        let (content, _) = by_cue("The board had already chosen a buyer, she said, on condition of anonymity.", "said");
+        assert_eq!(content, "The board had already chosen a buyer");
+    }
+
+    #[test]
+    fn intention_forms_like_nouns_after_a_name_or_an_institution() {
+        let (content, speaker) = by_cue("Lee plans to open a second clinic in the valley next spring.", "plans");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("to open a second clinic in the valley next spring", Some("Lee")));
+        let (content, _) = by_cue("The council hopes to finish the new library before the winter.", "hopes");
+        assert_eq!(content, "to finish the new library before the winter");
+        // Still nouns after a determiner or a possessive.
+        assert_eq!(summary(&annotate("Her plans to rebuild the pier were shelved.")), vec![]);
+    }
+
+    #[test]
+    fn an_aside_between_dashes_and_a_second_that_clause_stay_in_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the old mill — a landmark since the flood of 1910 — would be sold in May.", "said");
+        assert_eq!(content, "the old mill — a landmark since the flood of 1910 — would be sold in May");
+        let (content, _) = by_cue("Park said that the fund was solvent, but that its managers had taken too many risks.", "said");
+        assert_eq!(content, "that the fund was solvent, but that its managers had taken too many risks");
+        // A single dash still ends the clause.
+        let (content, _) = by_cue("Lee said the mill would be sold — a sad day for the town.", "said");
+        assert_eq!(content, "the mill would be sold");
+    }
+
+    #[test]
+    fn quantities_with_more_than_and_pledged_delegates() {
+        let (content, speaker) = by_cue("More than seven in 10 said the ferry should keep running.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("the ferry should keep running", Some("More than seven in 10")));
+        // `pledged delegates` is a count, not a pledge.
+        assert_eq!(summary(&annotate("The count gave Lee 120 pledged delegates by the end of May.")), vec![]);
+    }
+
+    #[test]
+    fn interview_answers_and_headline_labels_before_a_colon_are_no_sources() {
+        assert_eq!(summary(&annotate("A: I went back to the farm after the war and stayed there.")), vec![]);
+        assert_eq!(summary(&annotate("Breaking: The river has flooded the lower town again.")), vec![]);
+        let (content, speaker) = by_cue("Ann Lee: We will rebuild the pier before the summer.", ":");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("We will rebuild the pier before the summer", Some("Ann Lee")));
+    }
+
+    #[test]
+    fn speech_carrying_on_past_another_quote_takes_its_frame_cue() {
+        let s = summary(&annotate("“The pier is rotten,” Lee said, noting that the repairs had stalled. “We need a new one before the spring storms.”"));
+        let last = s.last().unwrap();
+        assert_eq!((last.1.as_str(), last.2.as_deref(), last.3.as_deref()), ("We need a new one before the spring storms.", Some("said"), Some("Lee")));
+        // With nothing in between it keeps no cue of its own.
+        let s = summary(&annotate("“The pier is rotten,” Lee said. “We need a new one before the spring storms.”"));
+        assert_eq!((s[1].2.as_deref(), s[1].3.as_deref()), (None, Some("Lee")));
+    }
+
+    #[test]
+    fn a_double_hyphen_aside_stays_in_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the old mill -- a landmark since 1910 -- would be sold in May.", "said");
+        assert_eq!(content, "the old mill -- a landmark since 1910 -- would be sold in May");
+    }
+
+    #[test]
+    fn a_pronoun_frame_and_a_comparison_end_the_reported_clause() {
+        let (content, _) = by_cue("Lee said the harbor was too shallow for the new ferries and she urged the council to dredge it.", "said");
+        assert_eq!(content, "the harbor was too shallow for the new ferries");
+        let (content, _) = by_cue("Most residents said the park was safe, compared with a third who said so last year.", "said");
+        assert_eq!(content, "the park was safe");
+    }
+
+    #[test]
+    fn subjects_of_participles_after_with_or_an_earlier_cue() {
+        let (content, speaker) = by_cue("Most residents liked the new park, with four in 10 saying it needed more benches.", "saying");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("it needed more benches", Some("four in 10")));
+        let (content, speaker) = by_cue("A spokeswoman for the harbor board declined to comment, saying that the matter was before a court.", "saying");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("that the matter was before a court", Some("A spokeswoman for the harbor board")));
+    }
+
+    #[test]
+    fn a_refusal_reports_its_two_words() {
+        let (content, speaker) = by_cue("A spokesman for the harbor board declined to comment.", "declined");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("to comment", Some("A spokesman for the harbor board")));
+    }
+
+    #[test]
+    fn short_answers_after_say() {
+        let (content, speaker) = by_cue("Asked if the pier should be rebuilt, 52 percent of residents said yes, but most wanted a cheaper plan.", "said");
+        assert_eq!((content.as_str(), speaker.as_deref()), ("yes", Some("residents")));
+        let (content, _) = by_cue("Last spring, a third of the members said the same.", "said");
+        assert_eq!(content, "the same");
+    }
+
+    #[test]
+    fn an_opening_question_runs_past_a_title() {
+        let (content, speaker) = by_cue("Asked on Monday whether Mr. Lee would chair the board, Ms. Park shook her head.", "Asked");
+        assert_eq!((content.as_str(), speaker), ("whether Mr. Lee would chair the board", None));
+    }
+
+    #[test]
+    fn a_passive_asked_reports_its_question_without_a_speaker() {
+        let (content, speaker) = by_cue("“Not this year,” Lee said when asked whether she would run again in the fall.", "asked");
+        assert_eq!((content.as_str(), speaker), ("whether she would run again in the fall", None));
+    }
+
+    #[test]
+    fn an_opening_question_may_end_inside_a_closing_mark() {
+        let s = summary(&annotate("Asked whether the mayor “still has the energy for the job,” 61 percent of residents said no."));
+        let asked = s.iter().find(|q| q.2.as_deref() == Some("Asked")).unwrap();
+        assert_eq!((asked.0, asked.1.as_str()), (QuoteKind::Mixed, "whether the mayor “still has the energy for the job,”"));
+    }
+
+    #[test]
+    fn a_stance_object_ends_before_its_medium() {
+        let (content, _) = by_cue("Lee praised the new harbor plan in a tweet on Sunday.", "praised");
+        assert_eq!(content, "the new harbor plan");
+        let (content, _) = by_cue("Park mocked the council on Twitter after the vote.", "mocked");
+        assert_eq!(content, "the council");
     }
 }

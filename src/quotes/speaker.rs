@@ -278,7 +278,7 @@ pub fn fallback_subject(tokens: &[Token], cue: usize, floor: usize) -> Option<Me
     let first = (floor..k).rev().find(|&j| !tokens[j].is_word).map_or(floor, |j| j + 1);
     let phrase = &tokens[first..k];
     let plural = |t: &Token| !t.capitalised && t.lower.len() > 3 && t.lower.ends_with('s') && !t.lower.ends_with("ss") && !t.lower.ends_with("us");
-    let allowed = |t: &Token| t.is_word && (!word_in(t, PHRASE_STOPS) || t.is("in") || t.is("of"));
+    let allowed = |t: &Token| t.is_word && (!word_in(t, PHRASE_STOPS) || t.is("in") || t.is("of") || t.is("than"));
     let ok = !phrase.is_empty()
         && phrase.len() <= MAX_FALLBACK_WORDS
         && phrase.iter().all(allowed)

@@ -24,6 +24,9 @@ impl Token {
     }
 }
 
+/// Capitalised abbreviations that keep their dot (`Mr.`, `Sen.`): the dot ends no phrase.
+const ABBREVIATIONS: &[&str] = &["mr", "mrs", "ms", "dr", "sen", "rep", "reps", "gov", "gen", "lt", "col", "capt", "sgt", "adm", "rev", "st", "jr", "sr", "prof", "ft", "mt", "atty", "messrs", "sens", "govs", "cmdr", "supt", "pres"];
+
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’')
 }
@@ -59,7 +62,8 @@ pub fn tokenize(chars: &[char]) -> Vec<Token> {
         }
         // Initials and dotted abbreviations keep their final dot: `G.`, `U.S.`
         let word_len = i - start;
-        if chars.get(i) == Some(&'.') && (chars[start..i].contains(&'.') || (word_len == 1 && chars[start].is_uppercase())) {
+        let abbreviation = || chars[start].is_uppercase() && ABBREVIATIONS.contains(&chars[start..i].iter().collect::<String>().to_lowercase().as_str());
+        if chars.get(i) == Some(&'.') && (chars[start..i].contains(&'.') || (word_len == 1 && chars[start].is_uppercase()) || word_len <= 5 && abbreviation()) {
             i += 1;
         }
         let possessive = i - start > 2 && is_apostrophe(chars[i - 2]) && matches!(chars[i - 1], 's' | 'S');
@@ -95,5 +99,10 @@ mod tests {
             texts("Moscow’s U.S. ties haven’t, Edwin G. Monroy said."),
             vec!["Moscow", "’s", "U.S.", "ties", "haven’t", ",", "Edwin", "G.", "Monroy", "said", "."]
         );
+    }
+
+    #[test]
+    fn title_abbreviations_keep_their_dot() {
+        assert_eq!(texts("Mr. Lee met Sen. Park."), vec!["Mr.", "Lee", "met", "Sen.", "Park", "."]);
     }
 }
