@@ -9,9 +9,10 @@
 #   in paragraphs of 1 to 3 sentences; deterministic, fresh ids. N=2000 is 366,117 words.
 # * Engines, each its own process, timed by GNU time (wall, peak RSS), ROUNDS rounds interleaved
 #   (every engine once, then again) so machine noise hits all alike:
-#     byline-ner     byline annotate --stages ner            (--batch-size BATCH windows)
-#     byline-full    byline annotate --stages ner,quotes,link
-#     byline-*-int8  the same two with --precision int8 (8-bit weights in the Linear layers)
+#     byline-ner     byline annotate --stages ner --precision fp32   (--batch-size BATCH windows)
+#     byline-full    byline annotate --stages ner,quotes,link --precision fp32
+#     byline-*-int8  the same two with --precision int8 (8-bit weights in the Linear layers; what
+#                    --precision auto, the default, picks on x86-64 CPUs with AVX2)
 #     transformers   the same model (models/ner-default) through transformers'
 #                    pipeline("token-classification", aggregation_strategy="simple",
 #                    stride=64, batch_size=BATCH), chunks of 256 pieces as byline's windows
