@@ -120,15 +120,26 @@ def engine_transformers(args, docs, out):
 
     torch.set_num_threads(args.threads)
     # byline writes no safetensors metadata, which from_pretrained(dir) insists on (format: pt):
-    # the tensors (bert.*, classifier.*: transformers' own names) are read here, fp16 → fp32.
+    # the tensors (bert.*, classifier.*: transformers' own names) are read here, as fp32 (fp16
+    # converted; int8 matrices multiplied by the `<name>.row_scale` stored beside them).
     config = BertConfig.from_pretrained(args.model)
-    weights = {k: v.float() for k, v in load_file(os.path.join(args.model, "model.safetensors")).items()}
+    stored = load_file(os.path.join(args.model, "model.safetensors"))
+    weights = {}
+    for k, v in stored.items():
+        if k.endswith(".row_scale"):
+            continue
+        weights[k] = v.float() * stored[k + ".row_scale"].float()[:, None] if v.dtype == torch.int8 else v.float()
     model = BertForTokenClassification.from_pretrained(None, config=config, state_dict=weights).eval()
     with open(os.path.join(args.model, "config.json"), encoding="utf-8") as f:
         window = json.load(f).get("byline", {}).get("window", 256)
+    with open(os.path.join(args.model, "tokenizer.json"), encoding="utf-8") as f:
+        bert_vocab = "[CLS]" in json.load(f)["model"]["vocab"]
+    # BERT WordPiece or XLM-R SentencePiece special tokens.
+    special = (dict(unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]")
+               if bert_vocab else
+               dict(unk_token="<unk>", sep_token="</s>", pad_token="<pad>", cls_token="<s>", mask_token="<mask>"))
     tok = PreTrainedTokenizerFast(
-        tokenizer_file=os.path.join(args.model, "tokenizer.json"), model_max_length=window,
-        unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]")
+        tokenizer_file=os.path.join(args.model, "tokenizer.json"), model_max_length=window, **special)
     ner = pipeline("token-classification", model=model, tokenizer=tok, device=-1,
                    aggregation_strategy="simple", stride=args.stride)
     loaded = time.perf_counter()

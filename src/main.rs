@@ -79,9 +79,10 @@ struct TrainArgs {
     context: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Store the weights as fp16 (half the size on disk; computed in fp32).
-    #[arg(long)]
-    half: bool,
+    /// How model.safetensors stores the weights: fp32, fp16 (half the size) or int8 (a quarter:
+    /// matrices as int8 with a scale per row). They are computed in fp32 either way.
+    #[arg(long, value_enum, default_value_t = byline::ner::model::WeightStorage::Fp32)]
+    weights: byline::ner::model::WeightStorage,
     /// Use only the first N training documents.
     #[arg(long, value_name = "N")]
     max_train_docs: Option<usize>,
@@ -470,7 +471,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
         clip_norm: args.clip_norm,
         model: byline::train::ModelOptionsSer { case_feature: args.case_feature, window: args.window, context: args.context },
         seed: args.seed,
-        half: args.half,
+        weights: args.weights,
         max_train_docs: args.max_train_docs,
         scope: args.scope,
     };

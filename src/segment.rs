@@ -94,7 +94,7 @@ fn sentences(chars: &[char], para: CharSpan) -> Vec<CharSpan> {
 }
 
 /// Whether the dot at `dot` ends an abbreviation or an initial rather than a sentence.
-fn is_abbreviation(chars: &[char], floor: usize, dot: usize) -> bool {
+pub(crate) fn is_abbreviation(chars: &[char], floor: usize, dot: usize) -> bool {
     let mut s = dot;
     while s > floor && (chars[s - 1].is_alphabetic() || chars[s - 1] == '.') {
         s -= 1;

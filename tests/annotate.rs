@@ -206,10 +206,20 @@ fn the_sample_corpus_annotates_without_errors() {
 /// not break quote attribution, and named speakers point at PER entities.
 #[test]
 fn seed_article_quotes_with_the_default_model() {
+    seed_article_quotes_with("ner-default");
+}
+
+#[test]
+fn seed_article_quotes_with_the_fast_model() {
+    seed_article_quotes_with("ner-fast");
+}
+
+/// Both shipped models find the seed article's speakers as PER entities.
+fn seed_article_quotes_with(name: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let model = root.join("models/ner-default");
+    let model = root.join("models").join(name);
     if !model.join("model.safetensors").exists() {
-        eprintln!("models/ner-default not present; skipped");
+        eprintln!("models/{name} not present; skipped");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -81,17 +81,24 @@ struct Int8Linear {
     scaled_bias: Tensor,
 }
 
+/// Symmetric per-row quantisation of a matrix `[rows, cols]`: int8 values in -127..=127 and one
+/// fp32 scale per row, max|w_row|/127. Quantising `q × scale` again gives `q` back, so weights
+/// stored this way (`WeightStorage::Int8`) lose nothing more in int8 inference.
+pub(crate) fn quantise_rows(weight: &Tensor) -> (Tensor, Tensor) {
+    let weight = weight.to_kind(Kind::Float).contiguous();
+    let rows = weight.size()[0];
+    let scales = weight.abs().amax([1].as_slice(), true).clamp_min(1e-12) / 127.0;
+    let q = (&weight / &scales).round().clamp(-127, 127).to_kind(Kind::Int8);
+    (q, scales.view([rows]))
+}
+
 impl Int8Linear {
     /// Symmetric per-row quantisation of `weight` `[out, in]`: zero point 0, scale max|w_row|/127.
     fn new(weight: &Tensor, bias: &Tensor) -> Int8Linear {
-        let weight = weight.to_kind(Kind::Float).contiguous();
-        let out_features = weight.size()[0];
-        let row_scales = weight.abs().amax([1].as_slice(), true).clamp_min(1e-12) / 127.0;
-        let q = (&weight / &row_scales).round().clamp(-127, 127).to_kind(Kind::Int8);
+        let (q, row_scales) = quantise_rows(weight);
         // FBGEMM wants each output row's sum of quantised weights (minus zero point × in).
         let col_offsets = q.to_kind(Kind::Int).sum_dim_intlist(1, false, Kind::Int).to_kind(Kind::Int);
         let packed = q.fbgemm_pack_quantized_matrix();
-        let row_scales = row_scales.view([out_features]);
         let scaled_bias = (bias.to_kind(Kind::Float) / &row_scales).contiguous();
         Int8Linear { weight: q, packed, col_offsets, row_scales, scaled_bias }
     }

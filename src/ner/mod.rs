@@ -1,7 +1,8 @@
 //! Named-entity recognition: sub-word encoding, windows, batched transformer inference and
 //! decoding to entity spans.
 //!
-//! Stages, each in its own file: [`encode`] (tokenizer with char offsets, words, case classes)
+//! Stages, each in its own file: [`encode`] (tokenizer with char offsets; words, punctuation
+//! split off their edges; case classes)
 //! → [`window`] (overlapping windows, each token owned by one) → batched forward pass of the
 //! [`model`] over windows from many documents, sorted by length → per-word IOB2 tags from each
 //! word's first sub-token → [`tags`] decoding to spans.

@@ -58,5 +58,5 @@ pub fn tiny_model(dir: &Path, case_feature: bool, window: usize, seed: i64) -> R
             }
         }
     });
-    model.save(dir, false)
+    model.save(dir, crate::ner::model::WeightStorage::Fp32)
 }

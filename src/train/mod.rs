@@ -16,6 +16,7 @@ use tch::{nn, nn::OptimizerConfig, Device, Reduction, Tensor};
 use crate::document::Document;
 use crate::eval::entities::{EntityCounter, EntityReport};
 use crate::eval::gold::{self, GoldDoc};
+use crate::ner::model::WeightStorage;
 use crate::ner::{ModelOptions, Ner, NerModel};
 use data::{Example, Windowing, IGNORE};
 
@@ -33,7 +34,7 @@ pub struct TrainOptions {
     pub clip_norm: f64,
     pub model: ModelOptionsSer,
     pub seed: u64,
-    pub half: bool,
+    pub weights: WeightStorage,
     /// Use only the first N training documents (for quick ablations).
     pub max_train_docs: Option<usize>,
     pub scope: Scope,
@@ -244,7 +245,7 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         if f1 > best_f1 {
             best_f1 = f1;
             log.best_epoch = epoch;
-            ner.model.save(&opts.output, opts.half)?;
+            ner.model.save(&opts.output, opts.weights)?;
         }
         log.seconds = start.elapsed().as_secs_f64();
         std::fs::write(opts.output.join("training-log.json"), serde_json::to_string_pretty(&log)? + "\n")?;
