@@ -13,7 +13,7 @@
 #     byline-full    byline annotate --stages ner,quotes,link --precision fp32
 #     byline-*-int8  the same two with --precision int8 (8-bit weights in the Linear layers; what
 #                    --precision auto, the default, picks on x86-64 CPUs with AVX2)
-#     transformers   the same model (models/ner-default) through transformers'
+#     transformers   the same model (models/ner-default, or BENCH_MODEL=DIR) through transformers'
 #                    pipeline("token-classification", aggregation_strategy="simple",
 #                    stride=64, batch_size=BATCH), chunks of 256 pieces as byline's windows
 #     spacy-ner      spaCy en_core_web_sm 3.8.0, every component but ner excluded
