@@ -44,21 +44,24 @@ pub fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Encoded> {
     let chars: Vec<char> = text.chars().collect();
     // Sub-tokens grouped by tokenizer word. Tokens the tokenizer invents with an empty span
     // (none for BERT; guard anyway) carry no text and cannot be labelled.
-    let mut groups: Vec<Vec<(i64, CharSpan)>> = Vec::new();
+    let mut pieces: Vec<(i64, CharSpan)> = Vec::with_capacity(enc.len());
+    let mut group_starts: Vec<usize> = Vec::new();
     let mut last_word: Option<u32> = None;
     for ((&id, &(s, e)), word) in enc.get_ids().iter().zip(enc.get_offsets()).zip(enc.get_word_ids()) {
         if e <= s {
             continue;
         }
         let same_word = matches!((word, last_word), (Some(w), Some(l)) if *w == l);
-        if !same_word || groups.is_empty() {
-            groups.push(Vec::new());
+        if !same_word || pieces.is_empty() {
+            group_starts.push(pieces.len());
         }
-        groups.last_mut().unwrap().push((id as i64, CharSpan::new(s, e)));
+        pieces.push((id as i64, CharSpan::new(s, e)));
         last_word = *word;
     }
     let mut out = Encoded::default();
-    for group in &groups {
+    let group_ends = group_starts.iter().skip(1).copied().chain(std::iter::once(pieces.len()));
+    for (start, end) in group_starts.iter().copied().zip(group_ends) {
+        let group = &pieces[start..end];
         let span = CharSpan::new(group[0].1.start, group.iter().map(|p| p.1.end).max().unwrap());
         let case = case_class(&chars[span.start..span.end].iter().collect::<String>());
         let starts = word_starts(&chars, group);
