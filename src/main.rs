@@ -403,6 +403,9 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
     } else {
         eprintln!("byline: {summary}");
     }
+    for warning in summary.warnings() {
+        eprintln!("byline: warning: {warning}");
+    }
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
