@@ -7,7 +7,8 @@
 //! ```
 //!
 //! [`pipeline`] strings the stages together for `byline annotate`; [`eval`] scores output
-//! against gold annotations; [`train`] fine-tunes the NER model.
+//! against gold annotations; [`train`] fine-tunes the NER model; [`view`] draws output as an
+//! HTML page.
 
 pub mod document;
 pub mod eval;
@@ -19,3 +20,4 @@ pub mod pipeline;
 pub mod quotes;
 pub mod segment;
 pub mod train;
+pub mod view;

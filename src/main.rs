@@ -38,6 +38,24 @@ enum Command {
     /// Build the entity-linking gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Write one self-contained HTML page to look at annotated articles (docs/view.md).
+    View(ViewArgs),
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    /// byline output: JSONL files, .gz of them, or - for standard input.
+    #[arg(required = true, value_name = "INPUT.jsonl")]
+    inputs: Vec<String>,
+    /// The page (default: standard output).
+    #[arg(short, long, value_name = "PAGE.html")]
+    output: Option<PathBuf>,
+    /// Records to pass over before the first one shown, to page through a large corpus.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    skip: usize,
+    /// Records a page shows at most (each adds its HTML to the page).
+    #[arg(long, default_value_t = byline::view::DEFAULT_MAX_ARTICLES, value_name = "N")]
+    max_articles: usize,
 }
 
 #[derive(Args)]
@@ -256,6 +274,7 @@ fn main() -> ExitCode {
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
         Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
+        Command::View(args) => view(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -488,5 +507,25 @@ fn run_train(args: TrainArgs) -> Result<()> {
         opts.output.display(),
         log.seconds
     );
+    Ok(())
+}
+
+fn view(args: ViewArgs) -> Result<()> {
+    let opts = byline::view::ViewOptions { skip: args.skip, max_articles: args.max_articles };
+    let (summary, to) = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write to {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            (byline::view::write_page(&args.inputs, &opts, &mut out)?, path.display().to_string())
+        }
+        None => (byline::view::write_page(&args.inputs, &opts, &mut std::io::BufWriter::new(std::io::stdout().lock()))?, "standard output".into()),
+    };
+    eprintln!("byline: view of {} of {} records ({} with errors) → {to}", summary.shown, summary.records, summary.errors);
+    if summary.shown < summary.records {
+        eprintln!("byline: the page holds records {}–{}; --skip and --max-articles choose others", args.skip + 1, args.skip + summary.shown);
+    }
+    if summary.bad_spans > 0 {
+        eprintln!("byline: warning: {} spans do not fit their article's text and are not drawn (the page says where)", summary.bad_spans);
+    }
     Ok(())
 }
