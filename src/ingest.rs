@@ -90,7 +90,7 @@ pub fn count_records(sources: &[Source]) -> Option<usize> {
             return 1;
         }
         let Ok(f) = File::open(p) else { return 1 };
-        BufReader::new(decompressed(f, name)).split(b'\n').filter(|l| l.as_ref().map_or(true, |l| !l.iter().all(u8::is_ascii_whitespace))).count()
+        BufReader::new(decompressed(f, name)).split(b'\n').filter(|l| l.as_ref().map_or(true, |l| !is_blank_line(l))).count()
     };
     let mut total = 0;
     for s in sources {
@@ -126,6 +126,11 @@ fn read_file(path: &Path, root: Option<&Path>) -> Box<dyn Iterator<Item = Docume
 /// U+FEFF in UTF-8: the byte-order mark some editors (Notepad, Excel's "CSV UTF-8") put at the
 /// start of a file. It is not part of the text and is dropped.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A JSONL line that holds no record: whitespace, or a byte-order mark alone.
+fn is_blank_line(line: &[u8]) -> bool {
+    line.strip_prefix(BOM).unwrap_or(line).iter().all(u8::is_ascii_whitespace)
+}
 
 /// A file's bytes, gunzipped when its name ends in `.gz`.
 fn decompressed(file: File, name: &str) -> Box<dyn Read + Send> {
@@ -196,7 +201,7 @@ pub fn json_lines(reader: Box<dyn BufRead + Send>, source: String) -> impl Itera
             Ok(b) => b,
             Err(e) => return Some((where_, Err(format!("cannot read: {e}")))),
         };
-        if bytes.strip_prefix(BOM).unwrap_or(&bytes).iter().all(u8::is_ascii_whitespace) {
+        if is_blank_line(&bytes) {
             continue;
         }
         return Some((where_, parse_json_line(&bytes)));
