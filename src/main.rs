@@ -123,6 +123,9 @@ enum GazetteerCommand {
         /// Output folder, e.g. models/gazetteer-default.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// Prior added for every source beyond the first that lists an entity (0 turns it off).
+        #[arg(long, value_name = "P", default_value_t = byline::link::gazetteer::sources::PRIOR_PER_SOURCE)]
+        prior_per_source: f32,
     },
     /// Show the entries a name can link to, with their priors and context.
     Lookup {
@@ -272,7 +275,9 @@ fn main() -> ExitCode {
         Command::Annotate(args) => annotate(args),
         Command::Eval(args) => run_eval(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
-        Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
+        Command::Gazetteer(GazetteerCommand::Build { sources, output, prior_per_source }) => {
+            build_gazetteer(&sources, &output, prior_per_source).map(|_| ExitCode::SUCCESS)
+        }
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
         Command::View(args) => view(args).map(|_| ExitCode::SUCCESS),
     };
@@ -371,8 +376,11 @@ fn build_stages(args: &PipelineArgs) -> Result<Stages> {
     Ok(out)
 }
 
-fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
-    let (gazetteer, log) = byline::link::gazetteer::sources::build(sources)?;
+fn build_gazetteer(sources: &[PathBuf], output: &Path, prior_per_source: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&prior_per_source) {
+        anyhow::bail!("--prior-per-source must be between 0 and 1, not {prior_per_source}");
+    }
+    let (gazetteer, log) = byline::link::gazetteer::sources::build_with(sources, prior_per_source)?;
     gazetteer.save(output)?;
     for (path, family) in &log.files {
         eprintln!("read {} ({family:?})", path.display());
@@ -384,12 +392,12 @@ fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
         eprintln!("{what}: {n}");
     }
     let counts: Vec<String> = gazetteer.counts().iter().map(|(k, n)| format!("{} {n}", k.name())).collect();
-    let aliases: usize = gazetteer.entries().iter().map(|e| e.aliases.len()).sum();
+    let aliases: usize = gazetteer.entries().map(|e| e.aliases.len()).sum();
     let mut namespaces: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for e in gazetteer.entries() {
-        *namespaces.entry(e.id.split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
+    for i in 0..gazetteer.len() as u32 {
+        *namespaces.entry(gazetteer.id(i).split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
     }
-    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.entries().len(), counts.join(", "), output.display());
+    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.len(), counts.join(", "), output.display());
     Ok(())
 }
 
