@@ -234,6 +234,14 @@ struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// List each error of a direct quote (wrong speaker, missed, spurious) with its context.
+    #[arg(long)]
+    errors: bool,
+    /// Take the entities from these predictions (byline JSONL, paired by id) instead of running
+    /// NER, so that the later stages can be rerun without the model: annotate once with
+    /// `--stages ner`, then `eval --entities-from THAT --stages quotes`.
+    #[arg(long, value_name = "PRED.jsonl", conflicts_with_all = ["pred", "gold_entities"])]
+    entities_from: Option<PathBuf>,
 }
 
 /// Keeps freed memory in the heap instead of returning it to the kernel. libtorch allocates and
@@ -407,8 +415,9 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
 }
 
 fn run_eval(mut args: EvalArgs) -> Result<()> {
-    if args.gold_entities {
-        // The gold mentions stand in for the NER stage, so no model is needed.
+    if args.gold_entities || args.entities_from.is_some() {
+        // The gold or earlier predicted mentions stand in for the NER stage, so no model is
+        // needed.
         args.pipeline.stages.stages.retain(|s| *s != StageName::Ner);
     }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
@@ -424,6 +433,9 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
                 for (doc, g) in docs.iter_mut().zip(&gold) {
                     eval::gold::copy_entities(g, doc);
                 }
+            }
+            if let Some(path) = &args.entities_from {
+                copy_predicted_entities(path, &mut docs)?;
             }
             for chunk in docs.chunks_mut(64) {
                 stages.run(chunk);
@@ -445,11 +457,32 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     };
     let gazetteer = stages.as_ref().and_then(|s| s.linker.as_ref()).map(Linker::gazetteer).or(loaded.as_ref());
     let known_ids = gazetteer.map(Gazetteer::ids);
-    let report = eval::evaluate_with_ids(&gold, &pred, known_ids.as_ref())?;
+    let report = eval::evaluate_listing_errors(&gold, &pred, known_ids.as_ref(), args.errors)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{report}");
+    }
+    Ok(())
+}
+
+/// `eval --entities-from`: the entities of earlier predictions, paired with the documents by id
+/// and text (a document with no such prediction keeps none).
+fn copy_predicted_entities(path: &Path, docs: &mut [byline::document::Document]) -> Result<()> {
+    let records = byline::output::read_records(path)?;
+    let by_id: std::collections::HashMap<&str, &byline::output::Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut found = 0;
+    for doc in docs.iter_mut() {
+        if let Some(r) = by_id.get(doc.id.as_str()) {
+            if r.text != doc.text {
+                bail!("--entities-from {}: document {:?} has another text than the gold's", path.display(), doc.id);
+            }
+            doc.entities = r.entities.iter().map(|e| byline::document::Entity { link: None, ..e.clone() }).collect();
+            found += 1;
+        }
+    }
+    if found == 0 && !docs.is_empty() {
+        bail!("--entities-from {}: no record matches a gold document by id (gold ids look like {:?})", path.display(), docs[0].id);
     }
     Ok(())
 }
