@@ -42,22 +42,45 @@ enum Command {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Training data: a CoNLL column file or byline JSONL with entities.
+    /// What to train: the NER model (a BERT-family encoder), or the speaker selector of direct
+    /// quotes (docs/quotes.md; data: PolNeAR or byline JSONL gold with quotes).
+    #[arg(long, value_enum, default_value_t = TrainTask::Ner)]
+    task: TrainTask,
+    /// Training data: a CoNLL column file or byline JSONL with entities (ner); PolNeAR JSONL or
+    /// byline JSONL with quotes (quotes).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
-    /// Dev data, scored after each epoch; the best epoch's model is kept.
+    /// Dev data, scored after each epoch; the best epoch's model is kept (ner). Scored once at
+    /// the end (quotes).
     #[arg(long, value_name = "FILE")]
     dev: Option<PathBuf>,
-    /// Base encoder directory (config.json, tokenizer.json, model.safetensors).
+    /// Base encoder directory (config.json, tokenizer.json, model.safetensors); ner only.
     #[arg(long, value_name = "DIR")]
-    base: PathBuf,
+    base: Option<PathBuf>,
     /// Where the trained model goes.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
+    /// quotes: entities of the training texts (byline JSONL from `annotate --stages ner`), as
+    /// the model will see them; without, names come from capitalised words only.
+    #[arg(long, value_name = "PRED.jsonl")]
+    entities: Option<PathBuf>,
+    /// quotes: entities of the dev texts.
+    #[arg(long, value_name = "PRED.jsonl")]
+    dev_entities: Option<PathBuf>,
+    /// quotes: optimisation steps (full batch).
+    #[arg(long, default_value_t = 300)]
+    iterations: usize,
+    /// quotes: L2 penalty on the weights.
+    #[arg(long, default_value_t = 1e-4)]
+    l2: f64,
+    /// quotes: folds of the cross-validation on the training data (1: none).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
     #[arg(long, default_value_t = 3)]
     epochs: usize,
-    #[arg(long, default_value_t = 1e-4)]
-    learning_rate: f64,
+    /// Learning rate (default: 1e-4 for ner, 0.05 for quotes).
+    #[arg(long)]
+    learning_rate: Option<f64>,
     /// Windows per optimisation step.
     #[arg(long, default_value_t = 16)]
     batch_size: usize,
@@ -93,6 +116,12 @@ struct TrainArgs {
     /// Threads for libtorch (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TrainTask {
+    Ner,
+    Quotes,
 }
 
 #[derive(Subcommand)]
@@ -170,6 +199,10 @@ struct StageArgs {
     /// Stages to run, comma-separated (segmentation always runs).
     #[arg(long, value_delimiter = ',', default_value = "ner,quotes,link", value_name = "LIST")]
     stages: Vec<StageName>,
+    /// Speaker model of the quotes stage (a speaker.json from `byline train --task quotes`).
+    /// Default: the one built in (models/quotes-default).
+    #[arg(long, value_name = "FILE")]
+    quote_model: Option<PathBuf>,
 }
 
 /// What the annotating stages need: the model, the stage list, the gazetteer.
@@ -349,11 +382,16 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 fn build_stages(args: &PipelineArgs) -> Result<Stages> {
     set_threads(args.model.threads);
     let PipelineArgs { model, stages, link } = args;
-    let mut out = Stages { ner: None, quotes: false, linker: None };
+    let mut out = Stages { ner: None, quotes: None, linker: None };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
-            StageName::Quotes => out.quotes = true,
+            StageName::Quotes => {
+                out.quotes = Some(match &stages.quote_model {
+                    Some(path) => byline::quotes::select::SpeakerModel::load(path)?,
+                    None => byline::quotes::select::SpeakerModel::builtin().clone(),
+                })
+            }
             StageName::Link => out.linker = Some(Linker::new(load_gazetteer(link)?, link.link_threshold, link.explain)),
         }
     }
@@ -488,16 +526,32 @@ fn copy_predicted_entities(path: &Path, docs: &mut [byline::document::Document])
 }
 
 fn run_train(args: TrainArgs) -> Result<()> {
+    if args.task == TrainTask::Quotes {
+        let opts = byline::train::quotes::QuoteTrainOptions {
+            train: args.train,
+            entities: args.entities,
+            dev: args.dev,
+            dev_entities: args.dev_entities,
+            output: args.output,
+            iterations: args.iterations,
+            learning_rate: args.learning_rate.unwrap_or(0.05),
+            l2: args.l2,
+            folds: args.folds,
+        };
+        byline::train::quotes::train(&opts)?;
+        return Ok(());
+    }
+    let Some(base) = args.base else { bail!("--task ner needs --base DIR: the encoder to fine-tune (see scripts/train_ner.sh)") };
     if let Some(n) = args.threads {
         tch::set_num_threads(n as i32);
     }
     let opts = byline::train::TrainOptions {
         train: args.train,
         dev: args.dev,
-        base: args.base,
+        base,
         output: args.output,
         epochs: args.epochs,
-        learning_rate: args.learning_rate,
+        learning_rate: args.learning_rate.unwrap_or(1e-4),
         batch_size: args.batch_size,
         warmup: args.warmup,
         weight_decay: args.weight_decay,
