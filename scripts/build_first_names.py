@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds models/quotes-default/first_names.tsv: first names whose gender the GATE ANNIE lists
-(LGPL-3.0; ../shared/data/gazetteer-sources/core/gate_annie) give one way only, one
+(LGPL-3.0; ../shared/data/gazetteer-sources/core/gate_annie: person_{female,male}{,_cap,_ambig,
+_ambig_cap}.lst) give one way only, one
 `name<TAB>f|m` a line, lowercased and sorted. The quotes stage reads it to tell people from
 other capitalised words and to pick a pronoun's antecedent by gender (docs/quotes.md).
 
@@ -28,7 +29,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     folder = os.path.join(ap.parse_args().shared, "data", "gazetteer-sources", "core", "gate_annie")
-    female, male = names(os.path.join(folder, "person_female.lst")), names(os.path.join(folder, "person_male.lst"))
+    def lists(gender):
+        out = set()
+        for suffix in ("", "_cap", "_ambig", "_ambig_cap"):
+            path = os.path.join(folder, f"person_{gender}{suffix}.lst")
+            if os.path.exists(path):
+                out |= names(path)
+        return out
+
+    # The plain lists and their capitalised and ambiguous (`Bill`, `Mark`) variants.
+    female, male = lists("female"), lists("male")
     both = female & male
     rows = sorted([(n, "f") for n in female - both] + [(n, "m") for n in male - both])
     out = os.path.join(ROOT, "models", "quotes-default", "first_names.tsv")

@@ -71,11 +71,15 @@ struct TrainArgs {
     #[arg(long, default_value_t = 300)]
     iterations: usize,
     /// quotes: L2 penalty on the weights.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-3)]
     l2: f64,
     /// quotes: folds of the cross-validation on the training data (1: none).
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// quotes: weight of each quote's copy without the rules' proposed speaker, so that the
+    /// model also learns to find speakers where the rules find none (0: no copies).
+    #[arg(long, default_value_t = 0.5)]
+    rule_dropout: f64,
     #[arg(long, default_value_t = 3)]
     epochs: usize,
     /// Learning rate (default: 1e-4 for ner, 0.05 for quotes).
@@ -537,6 +541,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
             learning_rate: args.learning_rate.unwrap_or(0.05),
             l2: args.l2,
             folds: args.folds,
+            rule_dropout: args.rule_dropout,
         };
         byline::train::quotes::train(&opts)?;
         return Ok(());

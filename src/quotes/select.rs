@@ -499,7 +499,10 @@ fn choice(cx: &Text, k: usize, f: &Found, previous: Option<&(CharSpan, Option<Ch
             spans.push((i, i + 1, MentionKind::Description));
         }
         if t.is_word && DESCRIPTION_OPENERS.contains(&t.lower.as_str()) {
-            if let Some(end) = description_end(cx, i, ceil) {
+            // `The Gazette` is a name, which the names give (`the State Department spokesman`
+            // is a description).
+            let named = |end: usize| tokens[i + 1..end].iter().all(|n| n.capitalised || n.is("’s") || n.is("'s"));
+            if let Some(end) = description_end(cx, i, ceil).filter(|&end| !named(end)) {
                 spans.push((i, end, MentionKind::Description));
             }
         }

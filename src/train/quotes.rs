@@ -38,6 +38,8 @@ pub struct QuoteTrainOptions {
     pub l2: f64,
     /// Folds of the cross-validation on the training set (0 or 1: none).
     pub folds: usize,
+    /// Weight of each example's copy without the rules' proposal (0: none).
+    pub rule_dropout: f64,
 }
 
 /// One quote: its candidates' features and which answers are right (the last is "no speaker").
@@ -45,6 +47,9 @@ pub struct QuoteTrainOptions {
 struct Example {
     candidates: Vec<Vec<u16>>,
     null: Vec<u16>,
+    /// The same without the rules' proposal (for `--rule-dropout` and the robustness figure).
+    candidates_without_rules: Vec<Vec<u16>>,
+    null_without_rules: Vec<u16>,
     right: Vec<bool>,
     /// The rules' choice (index; the candidate count for "no speaker").
     rule: usize,
@@ -70,6 +75,9 @@ pub struct DataStats {
 pub struct Accuracy {
     pub model: f64,
     pub rules: f64,
+    /// The model with the rules' proposal removed from every quote: how well it finds speakers
+    /// on its own, where the rules fail.
+    pub model_without_rules: f64,
     pub examples: usize,
 }
 
@@ -97,7 +105,7 @@ pub fn train(opts: &QuoteTrainOptions) -> Result<QuoteTrainLog> {
     );
     let cross_validation = (opts.folds > 1).then(|| cross_validate(&train_examples, opts));
     if let Some(cv) = &cross_validation {
-        eprintln!("train: {}-fold cross-validation accuracy {:.4} (rules {:.4}) over {} examples", opts.folds, cv.model, cv.rules, cv.examples);
+        eprintln!("train: {}-fold cross-validation accuracy {:.4} (rules {:.4}; model without the rules' proposal {:.4}) over {} examples", opts.folds, cv.model, cv.rules, cv.model_without_rules, cv.examples);
     }
     let (model, train_loss) = fit(&train_examples, opts);
     let dev = match &opts.dev {
@@ -105,7 +113,7 @@ pub fn train(opts: &QuoteTrainOptions) -> Result<QuoteTrainLog> {
             let dev_docs = load(path, opts.dev_entities.as_ref())?;
             let (dev_examples, stats) = examples(&dev_docs, Some(&model))?;
             let acc = accuracy(&model, &dev_examples);
-            eprintln!("dev: accuracy {:.4} (rules {:.4}) over {} examples", acc.model, acc.rules, acc.examples);
+            eprintln!("dev: accuracy {:.4} (rules {:.4}; model without the rules' proposal {:.4}) over {} examples", acc.model, acc.rules, acc.model_without_rules, acc.examples);
             Some((stats, acc))
         }
         None => None,
@@ -149,6 +157,9 @@ fn load(path: &PathBuf, entities: Option<&PathBuf>) -> Result<Vec<(GoldDoc, Docu
         .collect())
 }
 
+/// The atoms that carry the rules' proposal.
+const RULE_ATOMS: &[Atom] = &[Atom::Rule, Atom::RuleCarried, Atom::QuoteRuleCue, Atom::QuoteRuleSpeaker];
+
 fn indices(atoms: &[Atom]) -> Vec<u16> {
     features(atoms).map(|i| i as u16).collect()
 }
@@ -175,9 +186,12 @@ fn examples(docs: &[(GoldDoc, Document)], model: Option<&SpeakerModel>) -> Resul
             let rule_span = choice.candidates.iter().position(|c| c.atoms.contains(&Atom::Rule) || c.atoms.contains(&Atom::RuleCarried));
             stats.examples += 1;
             stats.candidates += choice.candidates.len();
+            let no_rules = |atoms: &[Atom]| -> Vec<u16> { indices(&atoms.iter().copied().filter(|a| !RULE_ATOMS.contains(a)).collect::<Vec<_>>()) };
             out.push(Example {
                 candidates: choice.candidates.iter().map(|c| indices(&c.atoms)).collect(),
                 null: indices(&choice.null_atoms),
+                candidates_without_rules: choice.candidates.iter().map(|c| no_rules(&c.atoms)).collect(),
+                null_without_rules: no_rules(&choice.null_atoms),
                 rule: rule_span.unwrap_or(choice.candidates.len()),
                 right,
                 doc: d,
@@ -200,9 +214,21 @@ fn best_gold<'a>(gold: &'a [gold::GoldQuote], choice: &Choice) -> Option<&'a gol
         .map(|(g, _)| g)
 }
 
-fn scores(w: &[f32], ex: &Example) -> Vec<f32> {
+impl Example {
+    /// The candidates' features and "no speaker"'s, with or without the rules' proposal.
+    fn features(&self, without_rules: bool) -> (&[Vec<u16>], &[u16]) {
+        if without_rules {
+            (&self.candidates_without_rules, &self.null_without_rules)
+        } else {
+            (&self.candidates, &self.null)
+        }
+    }
+}
+
+fn scores(w: &[f32], ex: &Example, without_rules: bool) -> Vec<f32> {
     let score = |f: &[u16]| f.iter().map(|&i| w[i as usize]).sum::<f32>();
-    ex.candidates.iter().map(|c| score(c)).chain(std::iter::once(score(&ex.null))).collect()
+    let (candidates, null) = ex.features(without_rules);
+    candidates.iter().map(|c| score(c)).chain(std::iter::once(score(null))).collect()
 }
 
 /// Fits the weights; returns the model and the final mean loss.
@@ -212,24 +238,28 @@ fn fit(examples: &[Example], opts: &QuoteTrainOptions) -> (SpeakerModel, f64) {
     let (mut m, mut v) = (vec![0f64; n], vec![0f64; n]);
     let (beta1, beta2, eps) = (0.9f64, 0.999f64, 1e-8f64);
     let mut loss = 0.0;
+    // With rule dropout, every example also counts, with that weight, without the rules'
+    // proposal, so that the model learns to find speakers where the rules find none.
+    let variants: Vec<(bool, f64)> = if opts.rule_dropout > 0.0 { vec![(false, 1.0 - opts.rule_dropout), (true, opts.rule_dropout)] } else { vec![(false, 1.0)] };
     for t in 1..=opts.iterations {
         let mut grad = vec![0f64; n];
         loss = 0.0;
-        for ex in examples {
-            let s = scores(&w, ex);
+        for (ex, &(without_rules, weight)) in examples.iter().flat_map(|ex| variants.iter().map(move |v| (ex, v))) {
+            let s = scores(&w, ex, without_rules);
             let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let e: Vec<f64> = s.iter().map(|&x| ((x - max) as f64).exp()).collect();
             let z: f64 = e.iter().sum();
             let p: Vec<f64> = e.iter().map(|x| x / z).collect();
             let right: f64 = p.iter().zip(&ex.right).filter(|(_, &r)| r).map(|(p, _)| p).sum();
-            loss -= right.max(1e-12).ln();
+            loss -= weight * right.max(1e-12).ln();
+            let (candidates, null) = ex.features(without_rules);
             for (k, pk) in p.iter().enumerate() {
                 let target = if ex.right[k] { pk / right.max(1e-12) } else { 0.0 };
-                let g = pk - target;
+                let g = weight * (pk - target);
                 if g == 0.0 {
                     continue;
                 }
-                let feats = if k < ex.candidates.len() { &ex.candidates[k] } else { &ex.null };
+                let feats = if k < candidates.len() { &candidates[k] } else { null };
                 for &i in feats {
                     grad[i as usize] += g;
                 }
@@ -249,28 +279,33 @@ fn fit(examples: &[Example], opts: &QuoteTrainOptions) -> (SpeakerModel, f64) {
     (SpeakerModel { weights: w }, loss)
 }
 
-/// Share of examples where the model's pick (and the rules') is a right answer.
+/// Share of examples where the model's pick (and the rules') is a right answer; and the model's
+/// without the rules' proposal.
 fn accuracy(model: &SpeakerModel, examples: &[Example]) -> Accuracy {
     let mut right = 0;
     let mut rules = 0;
+    let mut without = 0;
     for ex in examples {
-        let s = scores(&model.weights, ex);
-        let null = s[s.len() - 1];
-        let best = (0..ex.candidates.len()).max_by(|&a, &b| s[a].total_cmp(&s[b]).then(b.cmp(&a)));
-        let pick = match best {
-            Some(b) if s[b] > null => b,
-            _ => ex.candidates.len(),
-        };
-        right += ex.right[pick] as usize;
+        without += ex.right[pick(&scores(&model.weights, ex, true))] as usize;
+        let s = scores(&model.weights, ex, false);
+        right += ex.right[pick(&s)] as usize;
         rules += ex.right[ex.rule] as usize;
     }
     let n = examples.len().max(1) as f64;
-    Accuracy { model: right as f64 / n, rules: rules as f64 / n, examples: examples.len() }
+    Accuracy { model: right as f64 / n, rules: rules as f64 / n, model_without_rules: without as f64 / n, examples: examples.len() }
+}
+
+/// The best of the scores (the last is "no speaker"), as the selector picks.
+fn pick(s: &[f32]) -> usize {
+    let null = s.len() - 1;
+    match (0..null).max_by(|&a, &b| s[a].total_cmp(&s[b]).then(b.cmp(&a))) {
+        Some(b) if s[b] > s[null] => b,
+        _ => null,
+    }
 }
 
 fn cross_validate(examples: &[Example], opts: &QuoteTrainOptions) -> Accuracy {
-    let mut right = 0.0;
-    let mut rules = 0.0;
+    let (mut right, mut rules, mut without) = (0.0, 0.0, 0.0);
     for fold in 0..opts.folds {
         let (test, train): (Vec<&Example>, Vec<&Example>) = examples.iter().partition(|e| e.doc % opts.folds == fold);
         let train: Vec<Example> = train.into_iter().cloned().collect();
@@ -279,7 +314,8 @@ fn cross_validate(examples: &[Example], opts: &QuoteTrainOptions) -> Accuracy {
         let acc = accuracy(&model, &test);
         right += acc.model * test.len() as f64;
         rules += acc.rules * test.len() as f64;
+        without += acc.model_without_rules * test.len() as f64;
     }
     let n = examples.len() as f64;
-    Accuracy { model: right / n, rules: rules / n, examples: examples.len() }
+    Accuracy { model: right / n, rules: rules / n, model_without_rules: without / n, examples: examples.len() }
 }
