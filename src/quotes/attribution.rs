@@ -386,7 +386,9 @@ impl Attributor<'_> {
             let after_break = cue.first == floor || matches!(tokens[cue.first - 1].lower.as_str(), "," | "—" | "–");
             // A pronoun after the cue is its subject only where the frame ends with it (`,” said
             // he.`); `, said they had …` is the reported clause's subject.
-            let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
+            // `told` never has its subject after it: `, told Reuters` names the addressee.
+            let never_inverted = matches!(cue.lemma, "tell");
+            let inverted = if after_break && !cue.participle(tokens) && !never_inverted { subject_after(tokens, cue.end, ceil) } else { None };
             let inverted = inverted.filter(|m| m.kind != MentionKind::Pronoun || tokens.get(m.end).map_or(true, |t| t.is_punct()));
             // `Ann Lee, a veteran of …, said the plan …`: a description after the cue that the
             // clause goes on from is the reported clause's subject, not the speaker, when a name

@@ -94,8 +94,9 @@ fn apply(a: &Analysis, choices: &[Choice]) -> (Vec<Found>, Vec<Via>) {
                 Via::Continuation if chosen.atoms.contains(&Atom::NextSpeaker) => {
                     a.found.iter().find(|n| n.content.start >= rule.content.end && n.speaker.is_some_and(|(s, _)| s == chosen.span)).and_then(|n| n.cue)
                 }
-                Via::Continuation => None,
-                _ => select::cue_beside(&a.tokens, chosen, in_quote).or(rule.cue),
+                // Named in an earlier sentence: no cue of its own beside the quote.
+                Via::Continuation | Via::Context => None,
+                Via::Frame => select::cue_beside(&a.tokens, chosen, in_quote).or(rule.cue),
             };
         }
         f.speaker = Some((chosen.span, chosen.kind));

@@ -418,20 +418,33 @@ pub enum Gender {
     Male,
 }
 
-/// First names whose gender is one way only (GATE ANNIE's lists; scripts/build_first_names.py).
+/// First names and the gender each tells (GATE ANNIE's lists; scripts/build_first_names.py).
 const FIRST_NAMES: &str = include_str!("../../models/quotes-default/first_names.tsv");
 
-/// The gender a first name tells, if any.
-pub fn first_name_gender(word: &str) -> Option<Gender> {
-    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Gender>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
+/// The first names, each with the gender it tells (`?`: either).
+fn first_names() -> &'static std::collections::HashMap<&'static str, Option<Gender>> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Option<Gender>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
         FIRST_NAMES
             .lines()
             .filter_map(|l| l.split_once('\t'))
-            .map(|(name, g)| (name, if g == "f" { Gender::Female } else { Gender::Male }))
+            .map(|(name, g)| (name, match g {
+                "f" => Some(Gender::Female),
+                "m" => Some(Gender::Male),
+                _ => None,
+            }))
             .collect()
-    });
-    table.get(word.to_lowercase().as_str()).copied()
+    })
+}
+
+/// The gender a first name tells, if any.
+pub fn first_name_gender(word: &str) -> Option<Gender> {
+    first_names().get(word.to_lowercase().as_str()).copied().flatten()
+}
+
+/// Whether a word is a known first name.
+pub fn is_first_name(word: &str) -> bool {
+    first_names().contains_key(word.to_lowercase().as_str())
 }
 
 /// Titles and roles that tell a gender.
@@ -535,7 +548,7 @@ impl Names {
                 let organisation = words.last().is_some_and(|w| ORGANISATION_WORDS.contains(&w.as_str()));
                 let named_speaker = words.len() >= 2 && speaker_names.iter().any(|s| s.overlaps(&span));
                 // `Ann Lee`: a first name and a surname.
-                let first_name = words.len() >= 2 && first_name_gender(&words[0]).is_some();
+                let first_name = words.len() >= 2 && is_first_name(&words[0]);
                 mentions.push(blank(span, words, None, !organisation && (titled || appositive || named_speaker || first_name)));
             }
             i = m.end;
