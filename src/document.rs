@@ -148,6 +148,11 @@ pub struct Speaker {
     pub entity: Option<usize>,
     /// Knowledge-base id of the resolved entity, once linking has run.
     pub kb_id: Option<String>,
+    /// How the speaker was found: `frame` (beside the quote, in its sentence), `continuation`
+    /// (the speaker of the quote this one carries on) or `context` (named in an earlier
+    /// sentence). Absent in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

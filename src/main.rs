@@ -60,22 +60,49 @@ struct ViewArgs {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Training data: a CoNLL column file or byline JSONL with entities.
+    /// What to train: the NER model (a BERT-family encoder), or the speaker selector of direct
+    /// quotes (docs/quotes.md; data: PolNeAR or byline JSONL gold with quotes).
+    #[arg(long, value_enum, default_value_t = TrainTask::Ner)]
+    task: TrainTask,
+    /// Training data: a CoNLL column file or byline JSONL with entities (ner); PolNeAR JSONL or
+    /// byline JSONL with quotes (quotes).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
-    /// Dev data, scored after each epoch; the best epoch's model is kept.
+    /// Dev data, scored after each epoch; the best epoch's model is kept (ner). Scored once at
+    /// the end (quotes).
     #[arg(long, value_name = "FILE")]
     dev: Option<PathBuf>,
-    /// Base encoder directory (config.json, tokenizer.json, model.safetensors).
+    /// Base encoder directory (config.json, tokenizer.json, model.safetensors); ner only.
     #[arg(long, value_name = "DIR")]
-    base: PathBuf,
+    base: Option<PathBuf>,
     /// Where the trained model goes.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
+    /// quotes: entities of the training texts (byline JSONL from `annotate --stages ner`), as
+    /// the model will see them; without, names come from capitalised words only.
+    #[arg(long, value_name = "PRED.jsonl")]
+    entities: Option<PathBuf>,
+    /// quotes: entities of the dev texts.
+    #[arg(long, value_name = "PRED.jsonl")]
+    dev_entities: Option<PathBuf>,
+    /// quotes: optimisation steps (full batch).
+    #[arg(long, default_value_t = 300)]
+    iterations: usize,
+    /// quotes: L2 penalty on the weights.
+    #[arg(long, default_value_t = 1e-3)]
+    l2: f64,
+    /// quotes: folds of the cross-validation on the training data (1: none).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// quotes: weight of each quote's copy without the rules' proposed speaker, so that the
+    /// model also learns to find speakers where the rules find none (0: no copies).
+    #[arg(long, default_value_t = 0.5)]
+    rule_dropout: f64,
     #[arg(long, default_value_t = 3)]
     epochs: usize,
-    #[arg(long, default_value_t = 1e-4)]
-    learning_rate: f64,
+    /// Learning rate (default: 1e-4 for ner, 0.05 for quotes).
+    #[arg(long)]
+    learning_rate: Option<f64>,
     /// Windows per optimisation step.
     #[arg(long, default_value_t = 16)]
     batch_size: usize,
@@ -111,6 +138,12 @@ struct TrainArgs {
     /// Threads for libtorch (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TrainTask {
+    Ner,
+    Quotes,
 }
 
 #[derive(Subcommand)]
@@ -191,6 +224,10 @@ struct StageArgs {
     /// Stages to run, comma-separated (segmentation always runs).
     #[arg(long, value_delimiter = ',', default_value = "ner,quotes,link", value_name = "LIST")]
     stages: Vec<StageName>,
+    /// Speaker model of the quotes stage (a speaker.json from `byline train --task quotes`).
+    /// Default: the one built in (models/quotes-default).
+    #[arg(long, value_name = "FILE")]
+    quote_model: Option<PathBuf>,
 }
 
 /// What the annotating stages need: the model, the stage list, the gazetteer.
@@ -255,6 +292,14 @@ struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// List each error of a direct quote (wrong speaker, missed, spurious) with its context.
+    #[arg(long)]
+    errors: bool,
+    /// Take the entities from these predictions (byline JSONL, paired by id) instead of running
+    /// NER, so that the later stages can be rerun without the model: annotate once with
+    /// `--stages ner`, then `eval --entities-from THAT --stages quotes`.
+    #[arg(long, value_name = "PRED.jsonl", conflicts_with_all = ["pred", "gold_entities"])]
+    entities_from: Option<PathBuf>,
 }
 
 /// Keeps freed memory in the heap instead of returning it to the kernel. libtorch allocates and
@@ -365,11 +410,16 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 fn build_stages(args: &PipelineArgs) -> Result<Stages> {
     set_threads(args.model.threads);
     let PipelineArgs { model, stages, link } = args;
-    let mut out = Stages { ner: None, quotes: false, linker: None };
+    let mut out = Stages { ner: None, quotes: None, linker: None };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
-            StageName::Quotes => out.quotes = true,
+            StageName::Quotes => {
+                out.quotes = Some(match &stages.quote_model {
+                    Some(path) => byline::quotes::select::SpeakerModel::load(path)?,
+                    None => byline::quotes::select::SpeakerModel::builtin().clone(),
+                })
+            }
             StageName::Link => out.linker = Some(Linker::new(load_gazetteer(link)?, link.link_threshold, link.explain)),
         }
     }
@@ -437,8 +487,9 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
 }
 
 fn run_eval(mut args: EvalArgs) -> Result<()> {
-    if args.gold_entities {
-        // The gold mentions stand in for the NER stage, so no model is needed.
+    if args.gold_entities || args.entities_from.is_some() {
+        // The gold or earlier predicted mentions stand in for the NER stage, so no model is
+        // needed.
         args.pipeline.stages.stages.retain(|s| *s != StageName::Ner);
     }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
@@ -454,6 +505,9 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
                 for (doc, g) in docs.iter_mut().zip(&gold) {
                     eval::gold::copy_entities(g, doc);
                 }
+            }
+            if let Some(path) = &args.entities_from {
+                copy_predicted_entities(path, &mut docs)?;
             }
             for chunk in docs.chunks_mut(64) {
                 stages.run(chunk);
@@ -475,7 +529,7 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     };
     let gazetteer = stages.as_ref().and_then(|s| s.linker.as_ref()).map(Linker::gazetteer).or(loaded.as_ref());
     let known_ids = gazetteer.map(Gazetteer::ids);
-    let report = eval::evaluate_with_ids(&gold, &pred, known_ids.as_ref())?;
+    let report = eval::evaluate_listing_errors(&gold, &pred, known_ids.as_ref(), args.errors)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -484,17 +538,55 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// `eval --entities-from`: the entities of earlier predictions, paired with the documents by id
+/// and text (a document with no such prediction keeps none).
+fn copy_predicted_entities(path: &Path, docs: &mut [byline::document::Document]) -> Result<()> {
+    let records = byline::output::read_records(path)?;
+    let by_id: std::collections::HashMap<&str, &byline::output::Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut found = 0;
+    for doc in docs.iter_mut() {
+        if let Some(r) = by_id.get(doc.id.as_str()) {
+            if r.text != doc.text {
+                bail!("--entities-from {}: document {:?} has another text than the gold's", path.display(), doc.id);
+            }
+            doc.entities = r.entities.iter().map(|e| byline::document::Entity { link: None, ..e.clone() }).collect();
+            found += 1;
+        }
+    }
+    if found == 0 && !docs.is_empty() {
+        bail!("--entities-from {}: no record matches a gold document by id (gold ids look like {:?})", path.display(), docs[0].id);
+    }
+    Ok(())
+}
+
 fn run_train(args: TrainArgs) -> Result<()> {
+    if args.task == TrainTask::Quotes {
+        let opts = byline::train::quotes::QuoteTrainOptions {
+            train: args.train,
+            entities: args.entities,
+            dev: args.dev,
+            dev_entities: args.dev_entities,
+            output: args.output,
+            iterations: args.iterations,
+            learning_rate: args.learning_rate.unwrap_or(0.05),
+            l2: args.l2,
+            folds: args.folds,
+            rule_dropout: args.rule_dropout,
+        };
+        byline::train::quotes::train(&opts)?;
+        return Ok(());
+    }
+    let Some(base) = args.base else { bail!("--task ner needs --base DIR: the encoder to fine-tune (see scripts/train_ner.sh)") };
     if let Some(n) = args.threads {
         tch::set_num_threads(n as i32);
     }
     let opts = byline::train::TrainOptions {
         train: args.train,
         dev: args.dev,
-        base: args.base,
+        base,
         output: args.output,
         epochs: args.epochs,
-        learning_rate: args.learning_rate,
+        learning_rate: args.learning_rate.unwrap_or(1e-4),
         batch_size: args.batch_size,
         warmup: args.warmup,
         weight_decay: args.weight_decay,

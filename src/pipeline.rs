@@ -30,8 +30,8 @@ use crate::segment;
 /// The annotating stages, each optional.
 pub struct Stages {
     pub ner: Option<Ner>,
-    /// Quote extraction (after NER, whose entities resolve speakers).
-    pub quotes: bool,
+    /// Quote extraction with this speaker model (after NER, whose entities resolve speakers).
+    pub quotes: Option<quotes::select::SpeakerModel>,
     pub linker: Option<Linker>,
 }
 
@@ -54,7 +54,7 @@ impl Stages {
     }
 
     fn after_model(&self) -> AfterModel<'_> {
-        AfterModel { quotes: self.quotes, linker: self.linker.as_ref() }
+        AfterModel { quotes: self.quotes.as_ref(), linker: self.linker.as_ref() }
     }
 }
 
@@ -75,14 +75,14 @@ impl BeforeModel<'_> {
 
 /// Quotes, then linking (it reads the entities and fills the quote speakers' ids).
 struct AfterModel<'a> {
-    quotes: bool,
+    quotes: Option<&'a quotes::select::SpeakerModel>,
     linker: Option<&'a Linker>,
 }
 
 impl AfterModel<'_> {
     fn run(&self, docs: &mut [Document]) {
-        if self.quotes {
-            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", quotes::extract));
+        if let Some(model) = self.quotes {
+            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", |d| quotes::extract_with(d, model)));
         }
         if let Some(linker) = self.linker {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));

@@ -590,7 +590,7 @@ mod tests {
             text: "Russi".into(),
             kind: QuoteKind::Indirect,
             cue: None,
-            speaker: Some(Speaker { start: 0, end: 5, text: "Putin".into(), name: None, entity: Some(putin_short), kb_id: None }),
+            speaker: Some(Speaker { start: 0, end: 5, text: "Putin".into(), name: None, entity: Some(putin_short), kb_id: None, via: None }),
             score: 1.0,
         });
         linker.link(&mut doc);

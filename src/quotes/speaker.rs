@@ -6,10 +6,11 @@ use super::words::Token;
 use crate::document::{CharSpan, Document};
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it", "you"];
-const PERSON_PRONOUNS: &[&str] = &["he", "she"];
+/// Pronouns that refer to a person, with possessive and object forms (`her statement`).
+const PERSON_PRONOUNS: &[&str] = &["he", "she", "his", "her", "him"];
 
 /// Titles and roles: before a name they mark a person and are not part of the name.
-const TITLES: &[&str] = &[
+pub(super) const TITLES: &[&str] = &[
     "president", "chancellor", "sen", "senator", "rep", "representative", "gov", "governor", "mayor", "mr", "mrs",
     "ms", "dr", "gen", "general", "judge", "justice", "prof", "professor", "speaker", "chairman", "chairwoman",
     "ceo", "director", "ambassador", "pope", "rev", "secretary", "minister", "premier",
@@ -20,6 +21,7 @@ const TITLES: &[&str] = &[
     "businessman", "businesswoman", "actor", "actress", "singer", "coach", "sheriff", "chair", "manager",
     "executive", "congressman", "congresswoman", "lawmaker", "researcher", "scientist", "professor", "historian",
     "mother", "father", "wife", "husband", "son", "daughter", "sister", "brother", "veteran", "pastor", "bishop",
+    "councillor", "councilor", "councilman", "councilwoman", "alderman", "mp", "minister", "coordinator", "worker",
 ];
 
 /// Capitalised words that start sentences but never names.
@@ -37,7 +39,7 @@ const FUNCTION_WORDS: &[&str] = &[
 ];
 
 /// Last words that make a name an organisation, not a person.
-const ORGANISATION_WORDS: &[&str] = &[
+pub(super) const ORGANISATION_WORDS: &[&str] = &[
     "organization", "organisation", "party", "committee", "department", "ministry", "institute", "university",
     "council", "union", "association", "agency", "bank", "company", "corp", "inc", "group", "campaign", "times",
     "post", "news", "network", "foundation", "center", "centre", "office", "court", "house", "senate", "congress",
@@ -403,13 +405,98 @@ struct NameMention {
     person: bool,
     /// Inside quoted speech: not an antecedent for a pronoun outside it.
     quoted: bool,
+    /// What its first name or title tells (`Ann Lee`, `Mr. Lee`).
+    gender: Option<Gender>,
+    /// It opens its clause before a verb (`Lee met …`, `…, Lee said`): a subject.
+    subject: bool,
+    paragraph: usize,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+/// First names and the gender each tells (GATE ANNIE's lists; scripts/build_first_names.py).
+const FIRST_NAMES: &str = include_str!("../../models/quotes-default/first_names.tsv");
+
+/// The first names, each with the gender it tells (`?`: either).
+fn first_names() -> &'static std::collections::HashMap<&'static str, Option<Gender>> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Option<Gender>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        FIRST_NAMES
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(name, g)| (name, match g {
+                "f" => Some(Gender::Female),
+                "m" => Some(Gender::Male),
+                _ => None,
+            }))
+            .collect()
+    })
+}
+
+/// The gender a first name tells, if any.
+pub fn first_name_gender(word: &str) -> Option<Gender> {
+    first_names().get(word.to_lowercase().as_str()).copied().flatten()
+}
+
+/// Whether a word is a known first name.
+pub fn is_first_name(word: &str) -> bool {
+    first_names().contains_key(word.to_lowercase().as_str())
+}
+
+/// Titles and roles that tell a gender.
+const FEMALE_TITLES: &[&str] = &["mrs", "ms", "miss", "madam", "lady", "spokeswoman", "congresswoman", "chairwoman", "businesswoman", "actress", "wife", "mother", "daughter", "sister", "queen", "princess", "dame", "grandmother", "widow"];
+const MALE_TITLES: &[&str] = &["mr", "sir", "lord", "spokesman", "congressman", "chairman", "businessman", "actor", "husband", "father", "son", "brother", "king", "prince", "grandfather", "widower"];
 
 /// The names of an article, for resolving speakers.
 pub struct Names {
     mentions: Vec<NameMention>,
     /// For each mention, the mention with its canonical name.
     canonical: Vec<usize>,
+    /// For each canonical mention, its chain's gender where a first name or title tells it.
+    chain_gender: Vec<Option<Gender>>,
+}
+
+/// Paragraphs back (the pronoun's own and the ones before) where a pronoun's antecedents are
+/// weighed against each other.
+const ANTECEDENT_PARAGRAPHS: usize = 2;
+
+/// The gender a name mention's first name or the title before it tells.
+fn mention_gender(tokens: &[Token], first: usize, words: &[String]) -> Option<Gender> {
+    let mut k = first;
+    if k > 0 && tokens[k - 1].is(".") {
+        k -= 1;
+    }
+    let title = (k > 0).then(|| tokens[k - 1].lower.trim_end_matches('.').to_string());
+    match title.as_deref() {
+        Some(t) if FEMALE_TITLES.contains(&t) => return Some(Gender::Female),
+        Some(t) if MALE_TITLES.contains(&t) => return Some(Gender::Male),
+        _ => {}
+    }
+    (words.len() >= 2).then(|| first_name_gender(&words[0])).flatten()
+}
+
+/// Whether a mention at tokens `[first, end)` opens its clause before a verb: at a sentence's
+/// or line's start, or after a comma or colon, with a lowercase word, a comma or a parenthesis
+/// after it.
+fn opens_clause(tokens: &[Token], first: usize, end: usize) -> bool {
+    let opens = first == 0 || tokens[first].after_line_break || matches!(tokens[first - 1].lower.as_str(), "." | "!" | "?" | "," | ":" | ";" | "”" | "\"");
+    let before_verb = tokens.get(end).is_some_and(|t| (t.is_word && !t.capitalised) || t.is(",") || t.is("("));
+    opens && before_verb
+}
+
+/// A name of the article as the speaker selector sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct NameView {
+    pub span: CharSpan,
+    pub person: bool,
+    /// Inside quoted speech.
+    pub quoted: bool,
+    /// The mention holding its canonical name: equal for mentions of one name.
+    pub chain: usize,
 }
 
 /// What a speaker mention resolves to.
@@ -426,16 +513,20 @@ impl Names {
     /// the subject of a cue (`speaker_names`) count as people when they have two words or more.
     pub fn collect(doc: &Document, tokens: &[Token], quoted: &[bool], speaker_names: &[CharSpan]) -> Names {
         let mut mentions: Vec<NameMention> = Vec::new();
+        let blank = |span: CharSpan, words: Vec<String>, entity: Option<usize>, person: bool| NameMention {
+            span,
+            words,
+            entity,
+            person,
+            quoted: quoted.get(span.start).copied().unwrap_or(false),
+            gender: None,
+            subject: false,
+            paragraph: doc.paragraphs.partition_point(|p| p.end <= span.start),
+        };
         for (i, e) in doc.entities.iter().enumerate() {
             let words: Vec<String> = e.text.split_whitespace().map(|w| w.trim_end_matches("’s").trim_end_matches("'s").to_lowercase()).collect();
             let person_or_org = matches!(e.label.as_str(), "PER" | "ORG");
-            mentions.push(NameMention {
-                span: e.span(),
-                words,
-                entity: person_or_org.then_some(i),
-                person: e.label == "PER",
-                quoted: quoted.get(e.start).copied().unwrap_or(false),
-            });
+            mentions.push(blank(e.span(), words, person_or_org.then_some(i), e.label == "PER"));
         }
         let covered = |span: CharSpan| doc.entities.iter().any(|e| e.span().overlaps(&span));
         let mut i = 0;
@@ -448,13 +539,7 @@ impl Names {
             if let Some(e) = split_person(doc, span) {
                 // NER cut the name in pieces (`Gennady`/ORG + `Lepeshko`/PER): the whole run is
                 // the person's name, and the entity of its last word (the surname) is theirs.
-                mentions.push(NameMention {
-                    span,
-                    words: tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(),
-                    entity: Some(e),
-                    person: true,
-                    quoted: quoted[span.start],
-                });
+                mentions.push(blank(span, tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(), Some(e), true));
             } else if !covered(span) {
                 let words: Vec<String> = tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect();
                 let titled = m.first > 0 && word_in(&tokens[m.first - 1], TITLES)
@@ -462,17 +547,19 @@ impl Names {
                 let appositive = tokens.get(m.end).is_some_and(|t| t.is(",")) && appositive_at(tokens, m.end + 1);
                 let organisation = words.last().is_some_and(|w| ORGANISATION_WORDS.contains(&w.as_str()));
                 let named_speaker = words.len() >= 2 && speaker_names.iter().any(|s| s.overlaps(&span));
-                mentions.push(NameMention {
-                    span,
-                    person: !organisation && (titled || appositive || named_speaker),
-                    words,
-                    entity: None,
-                    quoted: quoted[span.start],
-                });
+                // `Ann Lee`: a first name and a surname.
+                let first_name = words.len() >= 2 && is_first_name(&words[0]);
+                mentions.push(blank(span, words, None, !organisation && (titled || appositive || named_speaker || first_name)));
             }
             i = m.end;
         }
         mentions.sort_by_key(|m| m.span.start);
+        for m in mentions.iter_mut() {
+            let first = tokens.partition_point(|t| t.span.start < m.span.start);
+            let end = tokens.partition_point(|t| t.span.start < m.span.end);
+            m.gender = mention_gender(tokens, first, &m.words);
+            m.subject = opens_clause(tokens, first, end);
+        }
         // A person's surname or first use makes every mention of that name a person.
         let canon: Vec<usize> = (0..mentions.len()).map(|i| canonical(&mentions, i)).collect();
         let person_chains: Vec<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
@@ -481,7 +568,45 @@ impl Names {
                 m.person = true;
             }
         }
-        Names { mentions, canonical: canon }
+        // A chain's gender: the first that one of its mentions tells.
+        let mut chain_gender = vec![None; mentions.len()];
+        for (i, m) in mentions.iter().enumerate() {
+            if chain_gender[canon[i]].is_none() {
+                chain_gender[canon[i]] = m.gender;
+            }
+        }
+        Names { mentions, canonical: canon, chain_gender }
+    }
+
+    /// The antecedent of `he` or `she` at `pos` in paragraph `paragraph`: among the people named
+    /// before it outside quotes in its paragraph and the two before, the only one whose first
+    /// name or title does not contradict the pronoun's gender; else the most recent of those
+    /// that opened a clause; else the most recent that fits. With no one who fits there, the
+    /// most recent person further back whose name tells the pronoun's gender; none otherwise.
+    fn antecedent(&self, pos: usize, gender: Gender, paragraph: usize) -> Option<usize> {
+        let before: Vec<usize> = (0..self.mentions.len()).rev().filter(|&i| self.mentions[i].span.end <= pos && self.mentions[i].person && !self.mentions[i].quoted).collect();
+        let fits = |i: usize| self.chain_gender[self.canonical[i]].map_or(true, |g| g == gender);
+        let near: Vec<usize> = before.iter().copied().filter(|&i| self.mentions[i].paragraph + ANTECEDENT_PARAGRAPHS >= paragraph).collect();
+        let fitting: Vec<usize> = near.iter().copied().filter(|&i| fits(i)).collect();
+        let mut chains: Vec<usize> = fitting.iter().map(|&i| self.canonical[i]).collect();
+        chains.sort_unstable();
+        chains.dedup();
+        match chains.len() {
+            0 if near.is_empty() => before.into_iter().find(|&i| fits(i)),
+            0 => before.into_iter().find(|&i| self.chain_gender[self.canonical[i]] == Some(gender)),
+            1 => fitting.first().copied(),
+            _ => fitting.iter().copied().find(|&i| self.mentions[i].subject).or(fitting.first().copied()),
+        }
+    }
+
+    /// Every name mention, sorted by start.
+    pub fn views(&self) -> impl Iterator<Item = NameView> + '_ {
+        self.mentions.iter().zip(&self.canonical).map(|(m, &chain)| NameView { span: m.span, person: m.person, quoted: m.quoted, chain })
+    }
+
+    /// The chain of the longest name mention overlapping `span`.
+    pub fn chain_at(&self, span: CharSpan) -> Option<usize> {
+        (0..self.mentions.len()).filter(|&i| self.mentions[i].span.overlaps(&span)).min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len())).map(|i| self.canonical[i])
     }
 
     /// Resolves a speaker mention at `span` of the given kind.
@@ -489,10 +614,12 @@ impl Names {
         let index = match kind {
             MentionKind::Description => return None,
             MentionKind::Pronoun => {
-                if !PERSON_PRONOUNS.contains(&doc.slice(span).to_lowercase().as_str()) {
+                let pronoun = doc.slice(span).to_lowercase();
+                if !PERSON_PRONOUNS.contains(&pronoun.as_str()) {
                     return None;
                 }
-                self.mentions.iter().rposition(|m| m.span.end <= span.start && m.person && !m.quoted)?
+                let gender = if matches!(pronoun.as_str(), "she" | "her") { Gender::Female } else { Gender::Male };
+                self.antecedent(span.start, gender, doc.paragraphs.partition_point(|p| p.end <= span.start))?
             }
             // The longest name there: a whole name beats the pieces NER may have cut it into.
             MentionKind::Name => (0..self.mentions.len())
