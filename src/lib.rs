@@ -3,7 +3,7 @@
 //! The data flows one way, one module per stage over the shared [`document::Document`]:
 //!
 //! ```text
-//! ingest → segment → ner → quotes → link → output
+//! ingest → segment → ner → quotes → link → identity → output
 //! ```
 //!
 //! [`pipeline`] strings the stages together for `byline annotate`; [`eval`] scores output
@@ -11,6 +11,7 @@
 
 pub mod document;
 pub mod eval;
+pub mod identity;
 pub mod ingest;
 pub mod link;
 pub mod ner;

@@ -211,7 +211,7 @@ mod tests {
             text: String::new(),
             kind,
             cue: None,
-            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None }),
+            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None, id: None }),
             score: 1.0,
         }
     }

@@ -48,6 +48,7 @@ fn quote(doc: &Document, names: &Names, f: &Found) -> Quote {
             name: resolved.as_ref().map(|r| r.name.clone()),
             entity: resolved.and_then(|r| r.entity),
             kb_id: None,
+            id: None,
         }
     });
     let content = doc.text_span(f.content);
@@ -260,6 +261,7 @@ mod tests {
                 label: label.into(),
                 score: 1.0,
                 link: None,
+                id: None,
             })
             .collect();
         extract(&mut doc);
