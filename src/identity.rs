@@ -66,14 +66,24 @@ pub fn resolve(entities: &[Entity], quotes: &[Quote]) -> Identities {
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of = Vec::with_capacity(entities.len());
     let mut by_key: HashMap<String, usize> = HashMap::new();
+    // Repeated mentions (`CSTO` seven times) are normalised once.
+    let mut by_text: HashMap<&str, usize> = HashMap::new();
     for i in 0..entities.len() {
         let source = partial.get(&i).copied().unwrap_or(i);
-        let name = written_name(&entities[source].text);
-        let key = name_key(&name);
-        let g = *by_key.entry(key.clone()).or_insert_with(|| {
-            groups.push(Group { key, name, members: Vec::new() });
-            groups.len() - 1
-        });
+        let text = entities[source].text.as_str();
+        let g = match by_text.get(text) {
+            Some(&g) => g,
+            None => {
+                let name = written_name(text);
+                let key = name_key(&name);
+                let g = *by_key.entry(key.clone()).or_insert_with(|| {
+                    groups.push(Group { key, name, members: Vec::new() });
+                    groups.len() - 1
+                });
+                by_text.insert(text, g);
+                g
+            }
+        };
         groups[g].members.push(i);
         group_of.push(g);
     }

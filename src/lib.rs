@@ -7,7 +7,8 @@
 //! ```
 //!
 //! [`pipeline`] strings the stages together for `byline annotate`; [`eval`] scores output
-//! against gold annotations; [`train`] fine-tunes the NER model.
+//! against gold annotations; [`train`] fine-tunes the NER model; [`report`] turns a corpus's
+//! output into tables.
 
 pub mod document;
 pub mod eval;
@@ -18,5 +19,6 @@ pub mod ner;
 pub mod output;
 pub mod pipeline;
 pub mod quotes;
+pub mod report;
 pub mod segment;
 pub mod train;

@@ -38,6 +38,33 @@ enum Command {
     /// Build the entity-linking gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Tables over a corpus of annotated output: speakers, entities, quotes and co-mentions,
+    /// as CSV and Parquet (docs/report.md).
+    ///
+    /// Exit status: 0, or 3 when some lines were not byline records (they are skipped and
+    /// counted), 1 when the report could not be written.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Output of `byline annotate`: JSONL files, .jsonl.gz, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Folder for speakers, entities, quotes and comentions (.csv and .parquet each); created
+    /// if missing, its tables replaced.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Leave out co-mention pairs found in fewer articles than this.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    min_comentions: u32,
+    /// Most distinct co-mention pairs held in memory (the default fits a 64 MiB table); past
+    /// it the rarest are dropped and the summary says how far counts may be off.
+    #[arg(long, default_value_t = 3_500_000, value_name = "N")]
+    max_pairs: usize,
+    /// Print the summary as JSON on stderr.
+    #[arg(long)]
+    summary_json: bool,
 }
 
 #[derive(Args)]
@@ -256,6 +283,7 @@ fn main() -> ExitCode {
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
         Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
+        Command::Report(args) => report(args),
     };
     match result {
         Ok(code) => code,
@@ -404,6 +432,18 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
         eprintln!("byline: {summary}");
     }
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode> {
+    let opts = byline::report::ReportOptions { inputs: args.inputs, output: args.output, min_comentions: args.min_comentions, max_pairs: args.max_pairs };
+    let summary = byline::report::report(&opts)?;
+    if args.summary_json {
+        eprintln!("{}", serde_json::to_string(&summary)?);
+    } else {
+        eprintln!("byline: {summary}");
+        eprintln!("wrote {}/{{speakers,entities,quotes,comentions}}.{{csv,parquet}}", opts.output.display());
+    }
+    Ok(if summary.unreadable > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
 fn run_eval(mut args: EvalArgs) -> Result<()> {
