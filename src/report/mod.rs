@@ -229,30 +229,16 @@ struct Corpus {
 }
 
 const QUOTE_COLUMNS: &[(&str, Kind)] = &[
-    ("article_id", Kind::Text),
-    ("date", Kind::Date),
-    ("start", Kind::Int),
-    ("end", Kind::Int),
-    ("kind", Kind::Text),
-    ("speaker_id", Kind::OptText),
-    ("speaker_name", Kind::OptText),
-    ("speaker_text", Kind::OptText),
-    ("cue", Kind::OptText),
-    ("text", Kind::Text),
+    ("article_id", Kind::Text), ("date", Kind::Date), ("start", Kind::Int), ("end", Kind::Int), ("kind", Kind::Text),
+    ("speaker_id", Kind::OptText), ("speaker_name", Kind::OptText), ("speaker_text", Kind::OptText), ("cue", Kind::OptText), ("text", Kind::Text),
 ];
 
 const ENTITY_COLUMNS: &[(&str, Kind)] =
     &[("id", Kind::Text), ("name", Kind::Text), ("label", Kind::Text), ("kb_id", Kind::OptText), ("articles", Kind::Int), ("mentions", Kind::Int)];
 
 const SPEAKER_COLUMNS: &[(&str, Kind)] = &[
-    ("id", Kind::Text),
-    ("name", Kind::Text),
-    ("kb_id", Kind::OptText),
-    ("type", Kind::Text),
-    ("articles", Kind::Int),
-    ("quotes", Kind::Int),
-    ("first_date", Kind::Date),
-    ("last_date", Kind::Date),
+    ("id", Kind::Text), ("name", Kind::Text), ("kb_id", Kind::OptText), ("type", Kind::Text),
+    ("articles", Kind::Int), ("quotes", Kind::Int), ("first_date", Kind::Date), ("last_date", Kind::Date),
 ];
 
 const COMENTION_COLUMNS: &[(&str, Kind)] =
