@@ -8,7 +8,7 @@
 //!
 //! [`pipeline`] strings the stages together for `byline annotate`; [`eval`] scores output
 //! against gold annotations; [`train`] fine-tunes the NER model; [`report`] turns a corpus's
-//! output into tables.
+//! output into tables; [`view`] draws output as an HTML page.
 
 pub mod document;
 pub mod eval;
@@ -22,3 +22,4 @@ pub mod quotes;
 pub mod report;
 pub mod segment;
 pub mod train;
+pub mod view;

@@ -44,6 +44,8 @@ enum Command {
     /// Exit status: 0, or 3 when some lines were not byline records (they are skipped and
     /// counted), 1 when the report could not be written.
     Report(ReportArgs),
+    /// Write one self-contained HTML page to look at annotated articles (docs/view.md).
+    View(ViewArgs),
 }
 
 #[derive(Args)]
@@ -65,6 +67,22 @@ struct ReportArgs {
     /// Print the summary as JSON on stderr.
     #[arg(long)]
     summary_json: bool,
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    /// byline output: JSONL files, .gz of them, or - for standard input.
+    #[arg(required = true, value_name = "INPUT.jsonl")]
+    inputs: Vec<String>,
+    /// The page (default: standard output).
+    #[arg(short, long, value_name = "PAGE.html")]
+    output: Option<PathBuf>,
+    /// Records to pass over before the first one shown, to page through a large corpus.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    skip: usize,
+    /// Records a page shows at most (each adds its HTML to the page).
+    #[arg(long, default_value_t = byline::view::DEFAULT_MAX_ARTICLES, value_name = "N")]
+    max_articles: usize,
 }
 
 #[derive(Args)]
@@ -132,6 +150,9 @@ enum GazetteerCommand {
         /// Output folder, e.g. models/gazetteer-default.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// Prior added for every source beyond the first that lists an entity (0 turns it off).
+        #[arg(long, value_name = "P", default_value_t = byline::link::gazetteer::sources::PRIOR_PER_SOURCE)]
+        prior_per_source: f32,
     },
     /// Show the entries a name can link to, with their priors and context.
     Lookup {
@@ -281,9 +302,12 @@ fn main() -> ExitCode {
         Command::Annotate(args) => annotate(args),
         Command::Eval(args) => run_eval(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
-        Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
+        Command::Gazetteer(GazetteerCommand::Build { sources, output, prior_per_source }) => {
+            build_gazetteer(&sources, &output, prior_per_source).map(|_| ExitCode::SUCCESS)
+        }
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
         Command::Report(args) => report(args),
+        Command::View(args) => view(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -380,8 +404,11 @@ fn build_stages(args: &PipelineArgs) -> Result<Stages> {
     Ok(out)
 }
 
-fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
-    let (gazetteer, log) = byline::link::gazetteer::sources::build(sources)?;
+fn build_gazetteer(sources: &[PathBuf], output: &Path, prior_per_source: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&prior_per_source) {
+        anyhow::bail!("--prior-per-source must be between 0 and 1, not {prior_per_source}");
+    }
+    let (gazetteer, log) = byline::link::gazetteer::sources::build_with(sources, prior_per_source)?;
     gazetteer.save(output)?;
     for (path, family) in &log.files {
         eprintln!("read {} ({family:?})", path.display());
@@ -393,12 +420,12 @@ fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
         eprintln!("{what}: {n}");
     }
     let counts: Vec<String> = gazetteer.counts().iter().map(|(k, n)| format!("{} {n}", k.name())).collect();
-    let aliases: usize = gazetteer.entries().iter().map(|e| e.aliases.len()).sum();
+    let aliases: usize = gazetteer.entries().map(|e| e.aliases.len()).sum();
     let mut namespaces: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for e in gazetteer.entries() {
-        *namespaces.entry(e.id.split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
+    for i in 0..gazetteer.len() as u32 {
+        *namespaces.entry(gazetteer.id(i).split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
     }
-    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.entries().len(), counts.join(", "), output.display());
+    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.len(), counts.join(", "), output.display());
     Ok(())
 }
 
@@ -430,6 +457,9 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
         eprintln!("{}", serde_json::to_string(&summary)?);
     } else {
         eprintln!("byline: {summary}");
+    }
+    for warning in summary.warnings() {
+        eprintln!("byline: warning: {warning}");
     }
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
@@ -525,5 +555,25 @@ fn run_train(args: TrainArgs) -> Result<()> {
         opts.output.display(),
         log.seconds
     );
+    Ok(())
+}
+
+fn view(args: ViewArgs) -> Result<()> {
+    let opts = byline::view::ViewOptions { skip: args.skip, max_articles: args.max_articles };
+    let (summary, to) = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write to {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            (byline::view::write_page(&args.inputs, &opts, &mut out)?, path.display().to_string())
+        }
+        None => (byline::view::write_page(&args.inputs, &opts, &mut std::io::BufWriter::new(std::io::stdout().lock()))?, "standard output".into()),
+    };
+    eprintln!("byline: view of {} of {} records ({} with errors) → {to}", summary.shown, summary.records, summary.errors);
+    if summary.shown < summary.records {
+        eprintln!("byline: the page holds records {}–{}; --skip and --max-articles choose others", args.skip + 1, args.skip + summary.shown);
+    }
+    if summary.bad_spans > 0 {
+        eprintln!("byline: warning: {} spans do not fit their article's text and are not drawn (the page says where)", summary.bad_spans);
+    }
     Ok(())
 }

@@ -130,16 +130,11 @@ impl Linker {
         for g in &mut groups {
             score_all(&mut g.candidates);
         }
-        let winners: Vec<Option<u32>> = groups.iter().map(|g| self.winner(g).map(|c| c.entry)).collect();
+        let winners: Vec<Option<Entry>> = groups.iter().map(|g| self.winner(g).map(|c| self.gazetteer.entry(c.entry))).collect();
         for (gi, g) in groups.iter_mut().enumerate() {
-            let others: Vec<&Entry> = winners
-                .iter()
-                .enumerate()
-                .filter(|(i, w)| *i != gi && w.is_some())
-                .map(|(_, w)| self.gazetteer.entry(w.expect("filtered")))
-                .collect();
+            let others: Vec<&Entry> = winners.iter().enumerate().filter(|(i, _)| *i != gi).filter_map(|(_, w)| w.as_ref()).collect();
             for c in &mut g.candidates {
-                c.context = context_support(self.gazetteer.entry(c.entry), &others);
+                c.context = context_support(&self.gazetteer.entry(c.entry), &others);
             }
             score_all(&mut g.candidates);
         }
@@ -271,7 +266,7 @@ impl Linker {
                 }
             }
         }
-        let cities: Vec<&Entry> = out.iter().filter(|c| c.kind == Kind::City).map(|c| self.gazetteer.entry(c.entry)).collect();
+        let cities: Vec<Entry> = out.iter().filter(|c| c.kind == Kind::City).map(|c| self.gazetteer.entry(c.entry)).collect();
         let regions_with_city: Vec<u32> = out
             .iter()
             .filter(|c| c.kind == Kind::Region && c.via != Via::Demonym)
@@ -815,6 +810,11 @@ mod tests {
             ("Minsk", "LOC"),
             ("West", "LOC"),
             ("Ankara", "LOC"),
+            ("Central Asia", "LOC"),
+            ("Soviet Union", "LOC"),
+            ("Europe", "LOC"),
+            ("African", "MISC"),
+            ("Eurasia", "LOC"),
         ];
         let mut doc = doc_with(&text, &mentions);
         default_linker().link(&mut doc);
@@ -836,9 +836,15 @@ mod tests {
             ("AFP", "Q40464"),
             ("Yerevan", "Q1953"),
             ("Minsk", "Q2280"),
+            // Continents and UN subregions (dr5hn), past states (histwardb).
+            ("Central Asia", "Q27275"),
+            ("Soviet Union", "Q15180"),
+            ("Europe", "Q46"),
+            ("African", "Q15"),
         ] {
             assert_eq!(id(surface).as_deref(), Some(qid), "{surface}");
         }
+        assert_eq!(id("Eurasia"), None, "no source gives Eurasia a QID");
         assert_eq!(link_of(&doc, "Belarusian").unwrap().via, "demonym");
         assert_eq!(id("Kremlin"), None, "the gazetteer has no Kremlin; a US town of that name must not be taken");
         assert_eq!(id("Badalyan"), id("Hakob Badalyan"));
