@@ -38,8 +38,35 @@ enum Command {
     /// Build the entity-linking gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Tables over a corpus of annotated output: speakers, entities, quotes and co-mentions,
+    /// as CSV and Parquet (docs/report.md).
+    ///
+    /// Exit status: 0, or 3 when some lines were not byline records (they are skipped and
+    /// counted), 1 when the report could not be written.
+    Report(ReportArgs),
     /// Write one self-contained HTML page to look at annotated articles (docs/view.md).
     View(ViewArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Output of `byline annotate`: JSONL files, .jsonl.gz, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Folder for speakers, entities, quotes and comentions (.csv and .parquet each); created
+    /// if missing, its tables replaced.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Leave out co-mention pairs found in fewer articles than this.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    min_comentions: u32,
+    /// Most distinct co-mention pairs held in memory (the default fits a 64 MiB table); past
+    /// it the rarest are dropped and the summary says how far counts may be off.
+    #[arg(long, default_value_t = 3_500_000, value_name = "N")]
+    max_pairs: usize,
+    /// Print the summary as JSON on stderr.
+    #[arg(long)]
+    summary_json: bool,
 }
 
 #[derive(Args)]
@@ -324,6 +351,7 @@ fn main() -> ExitCode {
             build_gazetteer(&sources, &output, prior_per_source).map(|_| ExitCode::SUCCESS)
         }
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
+        Command::Report(args) => report(args),
         Command::View(args) => view(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
@@ -484,6 +512,18 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
         eprintln!("byline: warning: {warning}");
     }
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
+}
+
+fn report(args: ReportArgs) -> Result<ExitCode> {
+    let opts = byline::report::ReportOptions { inputs: args.inputs, output: args.output, min_comentions: args.min_comentions, max_pairs: args.max_pairs };
+    let summary = byline::report::report(&opts)?;
+    if args.summary_json {
+        eprintln!("{}", serde_json::to_string(&summary)?);
+    } else {
+        eprintln!("byline: {summary}");
+        eprintln!("wrote {}/{{speakers,entities,quotes,comentions}}.{{csv,parquet}}", opts.output.display());
+    }
+    Ok(if summary.unreadable > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
 fn run_eval(mut args: EvalArgs) -> Result<()> {

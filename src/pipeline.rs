@@ -20,6 +20,7 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 
 use crate::document::Document;
+use crate::identity;
 use crate::ingest::{self, Source};
 use crate::link::Linker;
 use crate::ner::{self, Encoded, Ner};
@@ -73,7 +74,8 @@ impl BeforeModel<'_> {
     }
 }
 
-/// Quotes, then linking (it reads the entities and fills the quote speakers' ids).
+/// Quotes, then linking (it reads the entities and fills the quote speakers' ids), then the
+/// identities of entities and speakers across articles.
 struct AfterModel<'a> {
     quotes: Option<&'a quotes::select::SpeakerModel>,
     linker: Option<&'a Linker>,
@@ -87,6 +89,7 @@ impl AfterModel<'_> {
         if let Some(linker) = self.linker {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));
         }
+        docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "identity", identity::assign));
     }
 }
 

@@ -177,6 +177,7 @@ pub fn copy_entities(gold: &GoldDoc, doc: &mut Document) {
             label: g.label.clone(),
             score: 1.0,
             link: None,
+            id: None,
         })
         .collect();
     doc.entities.sort_by_key(|e| (e.start, e.end));

@@ -246,6 +246,7 @@ mod tests {
             label: "LOC".into(),
             score: 1.0,
             link: id.map(|id| Link { kb_id: id.into(), name: String::new(), kind: "city".into(), via: "name".into(), score: 1.0, candidates: None }),
+            id: None,
         }
     }
 

@@ -374,7 +374,7 @@ mod tests {
             text: String::new(),
             kind,
             cue: None,
-            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None, via: None }),
+            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None, id: None, via: None }),
             score: 1.0,
         }
     }

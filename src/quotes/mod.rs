@@ -124,6 +124,7 @@ fn quote(doc: &Document, a: &Analysis, f: &Found, via: Via) -> Quote {
             name: resolved.as_ref().map(|r| r.name.clone()),
             entity: resolved.and_then(|r| r.entity),
             kb_id: None,
+            id: None,
             via: Some(via.name().to_string()),
         }
     });
@@ -337,6 +338,7 @@ mod tests {
                 label: label.into(),
                 score: 1.0,
                 link: None,
+                id: None,
             })
             .collect();
         extract(&mut doc);
@@ -862,7 +864,7 @@ mod tests {
         segment::segment(&mut doc);
         doc.entities = [(0, 12, "Taylor Quinn"), (17, 28, "Sasha Reyes")]
             .iter()
-            .map(|&(start, end, text)| Entity { start, end, text: text.into(), label: "PER".into(), score: 1.0, link: None })
+            .map(|&(start, end, text)| Entity { start, end, text: text.into(), label: "PER".into(), score: 1.0, link: None, id: None })
             .collect();
         extract(&mut doc);
         assert_eq!(speaker_of(&doc, "The pier").1, some("Taylor Quinn"));
