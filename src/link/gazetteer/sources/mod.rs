@@ -18,6 +18,7 @@
 
 pub mod organisations;
 pub mod people;
+pub mod labels;
 pub mod places;
 pub mod user;
 
@@ -47,10 +48,10 @@ pub enum Family {
     HistoricalStates,
     TitleMap,
     Positions,
+    WorldLeaders,
     Officeholders,
     PositionHistories,
     Legislators,
-    WorldLeaders,
     InternationalPosts,
     ForeignMinisters,
     UsLegislators,
@@ -61,6 +62,7 @@ pub enum Family {
     NewsAgencies,
     Newspapers,
     Companies,
+    WikidataLabels,
     User,
 }
 
@@ -97,6 +99,7 @@ impl Family {
             "news_agencies_impresso.tsv" => Family::NewsAgencies,
             "wikipedia-us-newspapers.tsv" => Family::Newspapers,
             "index_constituents.tsv" => Family::Companies,
+            "wikidata_bulk_people_enums.py" => Family::WikidataLabels,
             _ if user::looks_like_user_file(path) => Family::User,
             _ => return None,
         };
@@ -128,7 +131,8 @@ pub struct Shared {
     pub subdivision_by_row_id: HashMap<String, String>,
     /// Position QID → its label (the position histories name offices by QID).
     pub position_labels: HashMap<String, String>,
-    /// Positions the office-holder table ranks as heads of state or government.
+    /// Offices of heads of state or government: those of the world-leaders list and those the
+    /// office-holder table titles plainly as such (`President`, `Prime Minister`).
     pub head_positions: std::collections::HashSet<String>,
     /// Party Facts id → QID, so the core-parties names can join the Wikidata table.
     pub party_qid: HashMap<String, String>,
@@ -231,7 +235,7 @@ fn read_family(family: Family, path: &Path, shared: &mut Shared, gaz: &mut Gazet
         Family::Legislators => people::legislators(path, gaz),
         Family::TitleMap => people::title_map(path, shared),
         Family::Officeholders => people::officeholders(path, shared, gaz),
-        Family::WorldLeaders => people::world_leaders(path, gaz),
+        Family::WorldLeaders => people::world_leaders(path, shared, gaz),
         Family::InternationalPosts => people::international_posts(path, gaz),
         Family::ForeignMinisters => people::foreign_ministers(path, gaz),
         Family::UsLegislators => people::us_legislators(path, shared, gaz),
@@ -242,6 +246,7 @@ fn read_family(family: Family, path: &Path, shared: &mut Shared, gaz: &mut Gazet
         Family::NewsAgencies => organisations::news_agencies(path, gaz),
         Family::Newspapers => organisations::newspapers(path, shared, gaz),
         Family::Companies => organisations::companies(path, shared, gaz),
+        Family::WikidataLabels => labels::wikidata_labels(path, gaz, log),
         Family::User => user::read(path, gaz),
     }
 }
@@ -436,9 +441,59 @@ Q41,Freedonia,,,,,
         let hamlet = gaz.entry(gaz.lookup("hamlet")[0].0);
         assert_eq!((hamlet.id.as_str(), hamlet.context.as_slice()), ("Q32", &["Q1".to_string(), "Q11".to_string()][..]));
         assert_eq!((ids("europa"), ids("central europa")), (vec!["Q46".to_string()], vec!["Q27".to_string()]));
+        // Continents and subregions take adjectives (MISC mentions): `Central Europan`.
+        assert_eq!(gaz.lookup("central europan"), gaz.lookup("central europa").into_iter().map(|(e, _)| (e, Via::Demonym)).collect::<Vec<_>>());
         // A past state joins; one named as a present country does not shadow it.
         assert_eq!(ids("old freedonia"), vec!["Q40".to_string()]);
         assert_eq!(ids("freedonia"), vec!["Q1".to_string()]);
+    }
+
+    #[test]
+    fn heads_of_state_and_government_are_the_offices_the_sources_name_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("heads_of_state_gov_wikidata.csv"), "countryid,country,position,positionLabel,officeholder,officeholderLabel,start_year,end_year\nQ1,Freedonia,Q100,President of Freedonia,Q10,Rufus Firefly,2019,\n").unwrap();
+        std::fs::write(
+            p.join("officeholders_2000on_part1.tsv"),
+            "repo\tjurisdiction_qid\tposition_qid\tposition\tpersonID\tperson\tstart\tend\tgender\tDOB\tDOD\tenwiki\n\
+             fd\tQ1\tQ100\tPresident of the Republic\tQ11\tAnna Marx\t2001\t2006\t\t\t\t\n\
+             fd\tQ1\tQ101\tPrime Minister\tQ12\tBob Trent\t2002\t2004\t\t\t\t\n\
+             fd\tQ1\t\tPresident of the Legislative Council\tQ13\tJamie Speaker\t2000\t2002\t\t\t\t\n\
+             fd\tQ1\tQ103\tambassador to the United Kingdom\tQ14\tCarl Envoy\t2000\t2003\t\t\t\t\n\
+             fd\tQ1\tQ104\tMinister of Finance\tQ15\tDora Purse\t2000\t2003\t\t\t\t\n",
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("position_histories_part1.tsv"),
+            "repo\tjurisdiction_qid\tsource_dir\tsource_url\tposition_qid\tposition_label\tperson_qid\tperson_label\tstart\tend\tparty_qid\tparty_label\tarea_qid\tarea_label\n\
+             fd\tQ1\t\t\tQ101\tPrime Minister\tQ16\tEli Elder\t1990\t1995\t\t\t\t\n\
+             fd\tQ1\t\t\tQ103\tambassador to the United Kingdom\tQ17\tFay Envoy\t1990\t1995\t\t\t\t\n",
+        )
+        .unwrap();
+        let (gaz, _) = build_with(&[p.to_path_buf()], 0.0).unwrap();
+        let person = |key: &str| gaz.lookup(key).first().map(|&(e, via)| (gaz.entry(e).id.clone(), gaz.entry(e).prior, via));
+        // Heads: the world-leaders list's office (whatever the table calls it), a plain title,
+        // and the same offices in the position histories; each reachable by family name.
+        for (surname, id) in [("firefly", "Q10"), ("marx", "Q11"), ("trent", "Q12"), ("elder", "Q16")] {
+            assert_eq!(person(surname), Some((id.to_string(), 0.8, Via::Surname)), "{surname}");
+        }
+        // Titles that only contain a head's word head no state: no rank, no family name.
+        for (full, surname) in [("jamie speaker", "speaker"), ("carl envoy", "envoy"), ("fay envoy", "envoy")] {
+            assert!(person(full).unwrap().1 < 0.8, "{full}");
+            assert!(gaz.lookup(surname).is_empty(), "{surname}");
+        }
+        assert_eq!(person("dora purse").unwrap().1, 0.6);
+    }
+
+    #[test]
+    fn wikidata_labels_name_entries_of_other_sources_and_make_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::write(p.join("histwardb_crosswalk.csv"), "country_qid,country,cow_code,cow_name,gw_code,match,note\nQ5187,Chechen,,,,,\n").unwrap();
+        std::fs::write(p.join("wikidata_bulk_people_enums.py"), "class Place(_QidEnum):\n    CHECHNYA = \"Q5187\"  # Chechnya (172)\n    ISLAM = \"Q432\"  # Islam (333)\n").unwrap();
+        let (gaz, _) = build_with(&[p.to_path_buf()], 0.0).unwrap();
+        assert_eq!(gaz.lookup("chechnya").into_iter().map(|(e, via)| (gaz.entry(e).id, via)).collect::<Vec<_>>(), vec![("Q5187".to_string(), Via::Alias)]);
+        assert!(gaz.lookup("islam").is_empty(), "a label alone makes no entry");
     }
 
     #[test]

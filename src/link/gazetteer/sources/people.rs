@@ -20,14 +20,25 @@ const HEAD_PRIOR: f32 = 0.8;
 /// or government: the histories also hold presidents of councils, courts and assemblies.
 const HISTORY_PRIOR_CAP: f32 = 0.6;
 
-/// Rank of an office from its title, as a prior.
-fn office_prior(position: &str) -> f32 {
+/// Short titles that the office-holder table gives a country's own head of state or
+/// government (`President`, `Prime Minister`): the table names the national office of its
+/// jurisdiction plainly, while other offices that begin with these words name what they head
+/// (`President of the Legislative Council`, `Premier of Ontario`).
+const HEAD_TITLES: [&str; 13] =
+    ["president", "prime minister", "premier", "chancellor", "federal chancellor", "king", "queen", "monarch", "emir", "sultan", "emperor", "supreme leader", "head of state"];
+
+/// Rank of an office as a prior. `head` says the office is a head of state or government:
+/// one that the world-leaders list names for a country, or one the office-holder table
+/// titles plainly as such ([`HEAD_TITLES`]). Any other office is ranked by its title: deputies
+/// and presiding officers below ministers, ministers above the rest. A title is not searched
+/// for a head's word: `ambassador to the United Kingdom` holds `king`, and `Special Advisor to
+/// the President` or `President of the Central Bank` head no state.
+fn office_prior(position: &str, head: bool) -> f32 {
     let p = position.to_lowercase();
-    let head = ["president", "prime minister", "chancellor", "king", "queen", "emir", "sultan", "supreme leader", "head of state", "premier", "secretary-general", "secretary general"];
-    if p.starts_with("vice") || p.starts_with("deputy") || p.contains("of the senate") || p.contains("of the supreme court") || p.contains("of the national") {
-        0.55
-    } else if head.iter().any(|h| p.starts_with(h) || p.contains(&format!(" {h}"))) {
+    if head {
         HEAD_PRIOR
+    } else if p.starts_with("vice") || p.starts_with("deputy") || p.starts_with("first deputy") || p.contains("of the senate") || p.contains("of the supreme court") || p.contains("of the national") {
+        0.55
     } else if p.starts_with("minister") || p.contains("secretary of state") || p.starts_with("foreign minister") {
         0.6
     } else {
@@ -35,16 +46,21 @@ fn office_prior(position: &str) -> f32 {
     }
 }
 
+/// Whether an office-holder table's short title is a country's head of state or government.
+fn head_title(position: &str) -> bool {
+    HEAD_TITLES.contains(&position.trim().to_lowercase().as_str())
+}
+
 /// A person entry for one term of one office.
-fn office_holder(qid: &str, name: &str, position: &str, jurisdiction: &str, start: &str, end: &str) -> Option<Entry> {
+fn office_holder(qid: &str, name: &str, position: &str, head: bool, jurisdiction: &str, start: &str, end: &str) -> Option<Entry> {
     if qid.is_empty() || name.is_empty() || name == qid {
         return None;
     }
-    let prior = office_prior(position);
+    let prior = office_prior(position, head);
     let mut e = Entry::new(qid, name, Kind::Person, prior);
     e.add_context(jurisdiction);
     e.terms.push(Term { start: parse_date(start, false).unwrap_or(0), end: parse_date(end, true).unwrap_or(0) });
-    if prior >= HEAD_PRIOR {
+    if head {
         add_surname(&mut e, name);
     }
     Some(e)
@@ -60,11 +76,15 @@ fn add_surname(e: &mut Entry, full_name: &str) {
 
 /// every-politician holders of national posts whose term overlaps 2000–2022.
 pub fn officeholders(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
-    for r in table(path)? {
-        if office_prior(col(&r, "position")) >= HEAD_PRIOR && !col(&r, "position_qid").is_empty() {
-            shared.head_positions.insert(col(&r, "position_qid").to_string());
+    let rows = table(path)?;
+    for r in &rows {
+        if head_title(col(r, "position")) && !col(r, "position_qid").is_empty() {
+            shared.head_positions.insert(col(r, "position_qid").to_string());
         }
-        let entry = office_holder(col(&r, "personID"), col(&r, "person"), col(&r, "position"), col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
+    }
+    for r in rows {
+        let head = head_title(col(&r, "position")) || shared.head_positions.contains(col(&r, "position_qid"));
+        let entry = office_holder(col(&r, "personID"), col(&r, "person"), col(&r, "position"), head, col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
         if let Some(mut e) = entry {
             if !col(&r, "enwiki").is_empty() && col(&r, "enwiki") != e.name {
                 e.add_alias(strip_disambiguation(col(&r, "enwiki")), Via::Alias);
@@ -94,17 +114,17 @@ pub fn position_histories(path: &Path, shared: &Shared, gaz: &mut GazetteerBuild
             "" => shared.position_labels.get(col(&r, "position_qid")).map(String::as_str).unwrap_or(""),
             label => label,
         };
-        let entry = office_holder(col(&r, "person_qid"), col(&r, "person_label"), position, col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
+        // Only the offices that the world-leaders list or the national office-holder table
+        // name as heads of state or government keep that rank and the family-name alias.
+        let head = shared.head_positions.contains(col(&r, "position_qid"));
+        let entry = office_holder(col(&r, "person_qid"), col(&r, "person_label"), position, head, col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
         if let Some(mut e) = entry {
             e.add_context(col(&r, "area_qid"));
-            // Only the offices that the national office-holder table ranks as heads of state
-            // or government keep that rank and the family-name alias; a family name alone
-            // means a past leader only in history pieces, so of those who left office before
-            // 1950 only full names are kept.
-            let head = shared.head_positions.contains(col(&r, "position_qid"));
             if !head {
                 e.prior = e.prior.min(HISTORY_PRIOR_CAP);
             }
+            // A family name alone means a past leader only in history pieces, so of those who
+            // left office before 1950 only full names are kept.
             if !head || e.terms.iter().all(|t| t.end != 0 && t.end < 1950_00_00) {
                 e.aliases.retain(|(_, via)| *via != Via::Surname);
             }
@@ -144,19 +164,26 @@ pub fn legislators(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
     Ok(())
 }
 
-/// Heads of state and government in office 2021–22 (years only).
-pub fn world_leaders(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
+/// Heads of state and government in office 2021–22 (years only). Read before the other
+/// office tables: its offices (Wikidata's head of state and head of government of each
+/// country) are what ranks a person as a head in them.
+pub fn world_leaders(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
     for r in table(path)? {
-        let entry = office_holder(col(&r, "officeholder"), col(&r, "officeholderLabel"), col(&r, "positionLabel"), col(&r, "countryid"), col(&r, "start_year"), col(&r, "end_year"));
+        if !col(&r, "position").is_empty() {
+            shared.head_positions.insert(col(&r, "position").to_string());
+        }
+        let entry = office_holder(col(&r, "officeholder"), col(&r, "officeholderLabel"), col(&r, "positionLabel"), true, col(&r, "countryid"), col(&r, "start_year"), col(&r, "end_year"));
         entry.into_iter().for_each(|e| gaz.add(e));
     }
     Ok(())
 }
 
-/// International posts since 2000 (UN Secretary-General, NATO Secretary General, ...).
+/// International posts since 2000 (UN Secretary-General, ICJ judges, ...). A
+/// Secretary-General heads an organisation as a head of government does a state (`Annan`).
 pub fn international_posts(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
     for r in table(path)? {
-        let entry = office_holder(col(&r, "personID"), col(&r, "person"), col(&r, "position"), "", col(&r, "start"), col(&r, "end"));
+        let head = col(&r, "position").to_lowercase().starts_with("secretary-general of");
+        let entry = office_holder(col(&r, "personID"), col(&r, "person"), col(&r, "position"), head, "", col(&r, "start"), col(&r, "end"));
         entry.into_iter().for_each(|e| gaz.add(e));
     }
     Ok(())
@@ -165,7 +192,7 @@ pub fn international_posts(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()
 /// The current foreign minister of each country.
 pub fn foreign_ministers(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
     for r in table(path)? {
-        let entry = office_holder(col(&r, "person"), col(&r, "name"), "Minister of Foreign Affairs", col(&r, "country"), col(&r, "start"), "");
+        let entry = office_holder(col(&r, "person"), col(&r, "name"), "Minister of Foreign Affairs", false, col(&r, "country"), col(&r, "start"), "");
         entry.into_iter().for_each(|e| gaz.add(e));
     }
     Ok(())

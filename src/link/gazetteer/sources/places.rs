@@ -529,14 +529,15 @@ pub fn world_regions(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
         let prior = if continents { 0.85 } else { 0.6 };
         let name = field(&r, "name");
         let mut e = Entry::new(qid, name, Kind::Place, prior);
-        // A continent's adjective and people: `-a` takes `-n` (`African`, `Asian`), `-e` takes
-        // `-an` (`European`); `Americas` has none, since `American` is the United States'.
+        // A continent's or subregion's adjective and people: `-a` takes `-n` (`African`,
+        // `Central Asian`, `South American`), `-e` takes `-an` (`European`, `Eastern
+        // European`); `Americas` has none, since `American` is the United States'.
         let demonym = if name.ends_with('a') {
             Some(format!("{name}n"))
         } else {
             name.ends_with('e').then(|| format!("{name}an"))
         };
-        if let Some(d) = demonym.filter(|_| continents) {
+        if let Some(d) = demonym {
             e.add_alias(&d, Via::Demonym);
             e.add_alias(&format!("{d}s"), Via::Demonym);
         }
