@@ -44,10 +44,21 @@ const W_COMMON_NOUN: f32 = 0.3;
 /// Taken off a country, region or city at full `sport_team` (a sport report, every mention
 /// in a team position): there the name mostly denotes a team, which the gazetteer lacks.
 const W_SPORT_TEAM: f32 = 0.5;
+/// Taken off a person at full `sport_copy` (a sport report): the people such copy names are
+/// mostly athletes, while the gazetteer's people hold public office, so a politician who
+/// shares an athlete's name (`Alexander Volkov`, a Ukrainian deputy, for the tennis player)
+/// needs more than a matching name and nationality there.
+const W_SPORT_PERSON: f32 = 0.3;
+/// The sport signal from which an article counts as sport copy for `sport_copy`: sport words
+/// alone give at most 0.5, so it takes score lines or a sport slug too.
+const SPORT_COPY: f32 = 0.5;
 /// Two candidates of one kind whose scores differ by less than this are a tie: nothing in the
 /// article tells the namesakes apart (several small towns called `Scotland`, regions called
 /// `North` in several countries), and picking one would be a guess. The group stays unlinked.
 const TIE: f32 = 0.01;
+/// Prior of a place whose size the sources do not give (the small-places table's), raised a
+/// little where several sources list it.
+const SMALL_PLACE_PRIOR: f32 = 0.1;
 
 pub struct Linker {
     gazetteer: Gazetteer,
@@ -78,8 +89,13 @@ struct Candidate {
     /// group's mentions that stand in a team position (not in brackets, after `in`/`from`/`of`
     /// or as a dateline); 0 for other kinds. See `link::sport`.
     sport_team: f32,
+    /// For a person: the article's sport signal where it is at least [`SPORT_COPY`]; 0 for
+    /// other kinds. See `link::sport`.
+    sport_copy: f32,
     /// For a region: 1 when a city of the same name that lies in it is also a candidate.
     namesake_city: f32,
+    /// Whether the mention names the entry by one word (less `the`): `Sun` for `The Sun`.
+    one_word: bool,
     /// For a region or city whose name does not begin with `The`: 1 when a mention of the
     /// group is a bare noun after `the` ([`bare_after_the`]).
     common_noun: f32,
@@ -100,6 +116,8 @@ struct Group {
     expansion: Option<String>,
     /// Whether the first mention is written in capitals, like a dateline.
     capitals: bool,
+    /// Whether the first mention is a short acronym (four letters or fewer, in capitals).
+    short_acronym: bool,
     /// Share of the members that stand where sport copy names a team rather than a place.
     team_share: f32,
     /// Whether a member is a bare noun after `the` (`sailed into the Gulf .`).
@@ -122,7 +140,7 @@ impl Linker {
     pub fn link(&self, doc: &mut Document) {
         let date = article_date(doc.meta.as_ref(), &doc.text);
         let sport = sport_signal(&doc.text);
-        let mut groups = self.groups(doc);
+        let mut groups = self.groups(doc, sport);
         for g in &mut groups {
             g.candidates = self.candidates(g, date, sport);
         }
@@ -132,9 +150,13 @@ impl Linker {
         }
         let winners: Vec<Option<Entry>> = groups.iter().map(|g| self.winner(g).map(|c| self.gazetteer.entry(c.entry))).collect();
         for (gi, g) in groups.iter_mut().enumerate() {
-            let others: Vec<&Entry> = winners.iter().enumerate().filter(|(i, _)| *i != gi).filter_map(|(_, w)| w.as_ref()).collect();
+            // Each entity the other groups name counts once, however many names it goes by
+            // (`China` and `Chinese` are one piece of support).
+            let mut others: Vec<&Entry> = winners.iter().enumerate().filter(|(i, _)| *i != gi).filter_map(|(_, w)| w.as_ref()).collect();
+            others.sort_by(|a, b| a.id.cmp(&b.id));
+            others.dedup_by(|a, b| a.id == b.id);
             for c in &mut g.candidates {
-                c.context = context_support(&self.gazetteer.entry(c.entry), &others);
+                c.context = context_support(&self.gazetteer.entry(c.entry), c.via == Via::Acronym, &others);
             }
             score_all(&mut g.candidates);
         }
@@ -179,18 +201,23 @@ impl Linker {
         json!({
             "kb_id": e.id, "name": e.name, "type": e.kind.name(), "via": c.via.name(),
             "match": c.matched, "type_fit": c.type_fit, "prior": c.prior, "context": c.context,
-            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "namesake_city": c.namesake_city, "common_noun": c.common_noun, "tied": c.tied, "score": crate::output::round_score(c.score),
+            "date": c.date, "dateline": c.dateline, "sport_team": c.sport_team, "sport_copy": c.sport_copy, "namesake_city": c.namesake_city, "common_noun": c.common_noun, "tied": c.tied, "score": crate::output::round_score(c.score),
         })
     }
 
     /// Groups the document's entities by what they name. One name gets one id in an article, so
     /// mentions with one key share a group whatever their labels, and the group takes the label
     /// most of them carry (a `Moscow` tagged ORG among `Moscow`s tagged LOC keeps the city).
-    fn groups(&self, doc: &Document) -> Vec<Group> {
+    ///
+    /// Sport copy is the exception: there a name in a team position and the same name in a
+    /// place position mean two things (`Texas` beat Cleveland, in a report datelined
+    /// `ARLINGTON , Texas`), so the two positions make two groups.
+    fn groups(&self, doc: &Document, sport: f32) -> Vec<Group> {
         let acronyms = defined_acronyms(&doc.text);
         let partial = partial_name_antecedents(&doc.entities);
         let mut groups: Vec<Group> = Vec::new();
-        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut by_key: HashMap<(String, bool), usize> = HashMap::new();
+        let in_place_position = |e: &Entity| place_position(&doc.text, doc.index.byte(e.start), doc.index.byte(e.end));
         for (i, e) in doc.entities.iter().enumerate() {
             let (source, joined) = match partial.get(&i) {
                 Some(&a) => (a, Some("partial_name")),
@@ -200,9 +227,12 @@ impl Linker {
             if key.is_empty() {
                 continue;
             }
-            let gi = *by_key.entry(key.clone()).or_insert_with(|| {
-                let capitals = e.text.chars().filter(|c| c.is_alphabetic()).count() >= 4 && !e.text.chars().any(char::is_lowercase);
-                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, team_share: 0.0, bare_the: false, members: Vec::new(), candidates: Vec::new() });
+            let team_position = sport >= SPORT_COPY && !in_place_position(e);
+            let gi = *by_key.entry((key.clone(), team_position)).or_insert_with(|| {
+                let letters = e.text.chars().filter(|c| c.is_alphabetic()).count();
+                let capitals = letters >= 4 && !e.text.chars().any(char::is_lowercase);
+                let short_acronym = letters <= 4 && is_acronym(&e.text) && !e.text.chars().any(char::is_lowercase);
+                groups.push(Group { expansion: acronyms.get(&key).cloned(), key, label: String::new(), capitals, short_acronym, team_share: 0.0, bare_the: false, members: Vec::new(), candidates: Vec::new() });
                 groups.len() - 1
             });
             groups[gi].members.push((i, joined));
@@ -212,10 +242,7 @@ impl Linker {
             // The most frequent label; the first mention's wins a tie.
             let majority = labels.iter().copied().max_by_key(|l| (labels.iter().filter(|x| *x == l).count(), std::cmp::Reverse(labels.iter().position(|x| x == l)))).unwrap_or_default();
             g.label = majority.to_string();
-            let teams = g.members.iter().filter(|&&(i, _)| {
-                let e = &doc.entities[i];
-                !place_position(&doc.text, doc.index.byte(e.start), doc.index.byte(e.end))
-            });
+            let teams = g.members.iter().filter(|&&(i, _)| !in_place_position(&doc.entities[i]));
             g.team_share = teams.count() as f32 / g.members.len().max(1) as f32;
             g.bare_the = g.members.iter().any(|&(i, _)| {
                 let e = &doc.entities[i];
@@ -232,6 +259,11 @@ impl Linker {
         for (entry, via) in self.gazetteer.lookup(key) {
             let e = self.gazetteer.entry(entry);
             let Some(type_fit) = type_fit(&g.label, e.kind, via) else { continue };
+            // The broad lists' variants are names in other languages, written as words: a
+            // short acronym is not one of them (`IRA` is not Iran's Spanish `Ira`).
+            if via == Via::Variant && g.short_acronym {
+                continue;
+            }
             let matched = match (via, g.expansion.is_some()) {
                 (_, true) => 1.0, // the article itself says what the acronym stands for
                 (Via::Name, _) => 1.0,
@@ -260,9 +292,12 @@ impl Linker {
                     let dateline = if g.capitals && g.label == "LOC" && e.kind == Kind::City { 1.0 } else { 0.0 };
                     let place = matches!(e.kind, Kind::Country | Kind::Region | Kind::City) && via != Via::Demonym;
                     let sport_team = if place { sport * g.team_share } else { 0.0 };
+                    // Only an article that reads as a sport report (a slug, or sport words with
+                    // score lines): a political story that mentions a vote won 21-18 is not one.
+                    let sport_copy = if e.kind == Kind::Person && sport >= SPORT_COPY { sport } else { 0.0 };
                     let the_name = e.name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("the "));
                     let common_noun = if matches!(e.kind, Kind::Region | Kind::City) && g.bare_the && !the_name { 1.0 } else { 0.0 };
-                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, namesake_city: 0.0, common_noun, tied: false, score: 0.0 })
+                    out.push(Candidate { entry, kind: e.kind, via, matched, type_fit, prior: e.prior, context: 0.0, date: date_fit, dateline, sport_team, sport_copy, namesake_city: 0.0, one_word: !key.contains(' '), common_noun, tied: false, score: 0.0 })
                 }
             }
         }
@@ -300,16 +335,40 @@ fn score_all(cands: &mut [Candidate]) {
         // club tagged ORG whose city the article names is still not the city.
         c.score = c.type_fit * (W_MATCH * c.matched + W_PRIOR * c.prior + W_CONTEXT * c.context) + W_DATE * c.date + W_DATELINE * c.dateline
             - W_SPORT_TEAM * c.sport_team
+            - W_SPORT_PERSON * c.sport_copy
             - W_NAMESAKE_CITY * c.namesake_city
             - W_COMMON_NOUN * c.common_noun
             - if uncorroborated { UNCORROBORATED_PERSON } else { 0.0 };
     }
+    for c in cands.iter_mut() {
+        // A place of unknown size (a village or district of the small-places table) is meant
+        // only where the article places it: named on its own, even as a dateline, it is more
+        // likely something else that shares the name.
+        if matches!(c.kind, Kind::City | Kind::Region) && c.prior <= SMALL_PLACE_PRIOR && c.context == 0.0 {
+            c.score = 0.0;
+        }
+        // A newspaper named by one word (`The Sun`, `The Star`, `The Times`) is one of many
+        // papers of that name in many cities and countries; the gazetteer holds one of them,
+        // meant only where the article names its state or city.
+        if c.kind == Kind::Newspaper && c.one_word && c.context < 1.0 {
+            c.score = 0.0;
+        }
+    }
     cands.sort_by(|a, b| b.score.total_cmp(&a.score));
     if let Some(best) = cands.first().map(|c| c.score) {
         let second = cands.get(1).map_or(0.0, |c| c.score);
-        cands[0].tied = cands.get(1).is_some_and(|c| c.kind == cands[0].kind && best - c.score < TIE);
+        cands[0].tied = cands.get(1).is_some_and(|c| c.kind == cands[0].kind && best - c.score < TIE) || cands[1..].iter().any(|c| unsupported_namesakes(&cands[0], c));
         cands[0].score = if cands[0].tied { 0.0 } else { (best + W_MARGIN * ((best - second).min(0.5) - 0.25)).clamp(0.0, 1.0) };
     }
+}
+
+/// Whether two people share the name the mention gives and nothing in the article tells them
+/// apart: the same support from the article's other entities, and a date that falls in
+/// neither's terms (or is unknown). Their priors then rank offices held at other times, not
+/// which of them the article means (two Irish politicians called `Michael Collins` in a
+/// report on the film about a third), so the group is a tie.
+fn unsupported_namesakes(best: &Candidate, other: &Candidate) -> bool {
+    best.kind == Kind::Person && other.kind == Kind::Person && best.via == other.via && best.context == other.context && best.date == other.date && best.date <= 0.0
 }
 
 /// How well an entry's kind fits the mention's NER label; `None` where it cannot be meant.
@@ -334,15 +393,22 @@ fn type_fit(label: &str, kind: Kind, via: Via) -> Option<f32> {
     }
 }
 
-/// Support an entry gets from the entities the article names confidently: its country or
-/// region named (a city in a named region counts more than in a named country), or another
+/// Support an entry gets from the entities the article names confidently: an acronym's entry
+/// named in full by another mention, its country or region named (a city in a named region counts more than in a named country), or another
 /// named entity located in it (`Atlanta` supports the state `Georgia`). For a party, a place
 /// in its country counts as naming the country (`Scotland` for a British party); not for a
 /// person, whose full name is shared by more people in the same country.
-fn context_support(entry: &Entry, others: &[&Entry]) -> f32 {
+fn context_support(entry: &Entry, acronym: bool, others: &[&Entry]) -> f32 {
     let mut support: f32 = 0.0;
     let party = entry.kind == Kind::Party;
     for o in others {
+        // An acronym whose expansion another mention names (`the United Nations` ... `the
+        // U.N.`), as if the article defined it: acronyms are shared by many bodies. (Only
+        // acronyms: in sport copy `Belgium` the team and `Belgian` the nationality name one
+        // entry in two senses.)
+        if acronym && o.id == entry.id {
+            support += 1.0;
+        }
         if entry.context.iter().any(|c| *c == o.id) {
             support += if o.kind == Kind::Country { 0.5 } else { 1.0 };
         } else if party && matches!(o.kind, Kind::Region | Kind::City) && o.context.first().is_some_and(|c| entry.context.contains(c)) {
@@ -770,6 +836,150 @@ mod tests {
         let mut placed = doc_with("In Sylvania , the HP said no .", &[("Sylvania", "LOC"), ("HP", "ORG")]);
         linker.link(&mut placed);
         assert_eq!(link_of(&placed, "HP").unwrap().kb_id, "Q50");
+    }
+
+    #[test]
+    fn namesakes_the_article_supports_equally_stay_unlinked() {
+        // Two politicians of one country and name, neither in office at the article's date:
+        // their office ranks say nothing about which is meant (here, neither is).
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        for (qid, prior, start, end) in [("Q10", 0.43, "2016", "2020"), ("Q11", 0.1, "1997", "2002")] {
+            let mut e = Entry::new(qid, "Michael Carter", Kind::Person, prior);
+            e.add_context("Q1");
+            e.terms.push(crate::link::gazetteer::Term { start: parse_date(start, false).unwrap(), end: parse_date(end, true).unwrap() });
+            b.add(e);
+        }
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, true);
+        let mut doc = doc_with("A film about Michael Carter opened in Freedonia .", &[("Michael Carter", "PER"), ("Freedonia", "LOC")]);
+        doc.meta = Some(serde_json::from_str(r#"{"date": "1996-08-30"}"#).unwrap());
+        linker.link(&mut doc);
+        assert!(link_of(&doc, "Michael Carter").is_none());
+        // In office at the date, the namesake is told apart.
+        doc.meta = Some(serde_json::from_str(r#"{"date": "2018-01-01"}"#).unwrap());
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "Michael Carter").unwrap().kb_id, "Q10");
+    }
+
+    #[test]
+    fn politicians_named_in_sport_reports_need_more_than_name_and_country() {
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        let mut deputy = Entry::new("Q10", "Ivan Volkov", Kind::Person, 0.43);
+        deputy.add_context("Q1");
+        b.add(deputy);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let results = "TENNIS - RESULTS . NEW YORK 1996-08-30 Second round : Ivan Volkov ( Freedonia ) beat Lars Holm 6-3 6-4 . The seeded players won .";
+        let mut sport = doc_with(results, &[("Ivan Volkov", "PER"), ("Freedonia", "LOC")]);
+        linker.link(&mut sport);
+        assert!(link_of(&sport, "Ivan Volkov").is_none());
+        let mut news = doc_with("Ivan Volkov , a deputy from Freedonia , resigned .", &[("Ivan Volkov", "PER"), ("Freedonia", "LOC")]);
+        linker.link(&mut news);
+        assert_eq!(link_of(&news, "Ivan Volkov").unwrap().kb_id, "Q10");
+    }
+
+    #[test]
+    fn an_acronym_follows_the_entry_the_article_names_in_full() {
+        let mut b = GazetteerBuilder::default();
+        let mut un = Entry::new("Q1065", "United Nations", Kind::Organisation, 0.7);
+        un.add_alias("UN", Via::Acronym);
+        b.add(un);
+        let mut party = Entry::new("Q50", "National Unity", Kind::Party, 0.45);
+        party.add_alias("UN", Via::Acronym);
+        party.add_context("Q1");
+        b.add(party);
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        let mut city = Entry::new("Q2", "Riverton", Kind::City, 0.6);
+        city.add_context("Q1");
+        b.add(city);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let text = "The U.N. envoy reached Riverton , Freedonia . The United Nations said so .";
+        let mut doc = doc_with(text, &[("U.N.", "ORG"), ("Riverton", "LOC"), ("Freedonia", "LOC"), ("United Nations", "ORG")]);
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "U.N.").unwrap().kb_id, "Q1065");
+    }
+
+    #[test]
+    fn sport_copy_keeps_a_place_apart_from_the_team_of_its_name() {
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q30", "United States", Kind::Country, 0.99));
+        let mut state = Entry::new("Q1439", "Texas", Kind::Region, 0.62);
+        state.add_context("Q30");
+        b.add(state);
+        let mut city = Entry::new("Q16557", "Arlington", Kind::City, 0.6);
+        city.add_context("Q30");
+        city.add_context("Q1439");
+        b.add(city);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let report = "BASEBALL - TEXAS BEAT CLEVELAND . ARLINGTON , Texas 1996-08-31 Texas beat Cleveland 5-3 on Saturday . Texas scored twice in the seventh inning and the pitcher won his league title .";
+        let mut doc = doc_with(report, &[("TEXAS", "ORG"), ("CLEVELAND", "ORG"), ("ARLINGTON", "LOC"), ("Texas", "LOC"), ("Cleveland", "ORG")]);
+        linker.link(&mut doc);
+        let texas: Vec<Option<&str>> = doc.entities.iter().filter(|e| e.text == "Texas").map(|e| e.link.as_ref().map(|l| l.kb_id.as_str())).collect();
+        assert_eq!(texas, vec![Some("Q1439"), None, None], "the dateline's state is linked, the team is not");
+    }
+
+    #[test]
+    fn a_place_of_unknown_size_needs_the_article_to_place_it() {
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
+        let mut village = Entry::new("Q3", "Mahalo", Kind::City, 0.05);
+        village.add_context("Q1");
+        b.add(village);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let mut alone = doc_with("MAHALO 1996-08-31 Talks went on .", &[("MAHALO", "LOC")]);
+        linker.link(&mut alone);
+        assert!(link_of(&alone, "MAHALO").is_none(), "not on its name alone, even as a dateline");
+        let mut placed = doc_with("MAHALO , Freedonia 1996-08-31 Talks went on .", &[("MAHALO", "LOC"), ("Freedonia", "LOC")]);
+        linker.link(&mut placed);
+        assert_eq!(link_of(&placed, "MAHALO").unwrap().kb_id, "Q3");
+    }
+
+    #[test]
+    fn a_one_word_newspaper_needs_its_state_or_city() {
+        let mut b = GazetteerBuilder::default();
+        b.add(Entry::new("Q30", "United States", Kind::Country, 0.99));
+        let mut state = Entry::new("Q771", "Massachusetts", Kind::Region, 0.6);
+        state.add_context("Q30");
+        b.add(state);
+        for (qid, name) in [("Q20", "The Sun"), ("Q21", "The Lowell Courier")] {
+            let mut paper = Entry::new(qid, name, Kind::Newspaper, 0.3);
+            paper.add_context("Q30");
+            paper.add_context("Q771");
+            b.add(paper);
+        }
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let text = "The Sun said the United States team lost . The Lowell Courier agreed .";
+        let mut doc = doc_with(text, &[("Sun", "ORG"), ("United States", "LOC"), ("Lowell Courier", "ORG")]);
+        linker.link(&mut doc);
+        assert!(link_of(&doc, "Sun").is_none(), "one of many papers called The Sun");
+        assert_eq!(link_of(&doc, "Lowell Courier").unwrap().kb_id, "Q21");
+        let mut local = doc_with("The Sun said Massachusetts voters agreed .", &[("Sun", "ORG"), ("Massachusetts", "LOC")]);
+        linker.link(&mut local);
+        assert_eq!(link_of(&local, "Sun").unwrap().kb_id, "Q20");
+    }
+
+    #[test]
+    fn a_short_acronym_is_not_a_foreign_variant_and_support_counts_once() {
+        let mut b = GazetteerBuilder::default();
+        let mut iran = Entry::new("Q794", "Iran", Kind::Country, 0.98);
+        iran.add_alias("Ira", Via::Variant);
+        b.add(iran);
+        let mut china = Entry::new("Q148", "China", Kind::Country, 0.99);
+        china.add_alias("Chinese", Via::Demonym);
+        b.add(china);
+        b.add(Entry::new("Q865", "Taiwan", Kind::Country, 0.97));
+        let mut province = Entry::new("Q57251", "Taiwan", Kind::Region, 0.45);
+        province.add_context("Q148");
+        b.add(province);
+        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let mut doc = doc_with("An IRA bomb went off .", &[("IRA", "ORG")]);
+        linker.link(&mut doc);
+        assert!(link_of(&doc, "IRA").is_none());
+        // `China` and `Chinese` are one entity: together they do not outweigh a country's name.
+        let text = "A Chinese official said China and Taiwan would talk .";
+        let mut doc = doc_with(text, &[("Chinese", "MISC"), ("China", "LOC"), ("Taiwan", "LOC")]);
+        linker.link(&mut doc);
+        assert_eq!(link_of(&doc, "Taiwan").unwrap().kb_id, "Q865");
     }
 
     /// The committed gazetteer, loaded once for the tests that use it.
