@@ -567,6 +567,13 @@ mod tests {
         link_of(&doc, surface).map(|l| l.kb_id.clone())
     }
 
+    /// A linker (no `--explain`) over a gazetteer of these entries.
+    fn linker_of(entries: Vec<Entry>) -> Linker {
+        let mut b = GazetteerBuilder::default();
+        entries.into_iter().for_each(|e| b.add(e));
+        Linker::new(b.finish(), DEFAULT_THRESHOLD, false)
+    }
+
     fn link_of<'d>(doc: &'d Document, text: &str) -> Option<&'d Link> {
         doc.entities.iter().find(|e| e.text == text).unwrap_or_else(|| panic!("no entity {text:?}")).link.as_ref()
     }
@@ -871,10 +878,7 @@ mod tests {
 
     #[test]
     fn politicians_named_in_sport_reports_need_more_than_name_and_country() {
-        let mut b = GazetteerBuilder::default();
-        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
-        b.add(placed(Entry::new("Q10", "Ivan Volkov", Kind::Person, 0.43), &["Q1"]));
-        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let linker = linker_of(vec![Entry::new("Q1", "Freedonia", Kind::Country, 0.9), placed(Entry::new("Q10", "Ivan Volkov", Kind::Person, 0.43), &["Q1"])]);
         let mentions = [("Ivan Volkov", "PER"), ("Freedonia", "LOC")];
         let results = "TENNIS - RESULTS . NEW YORK 1996-08-30 Second round : Ivan Volkov ( Freedonia ) beat Lars Holm 6-3 6-4 . The seeded players won .";
         assert_eq!(linked_id(&linker, results, &mentions, "Ivan Volkov"), None);
@@ -903,11 +907,11 @@ mod tests {
 
     #[test]
     fn sport_copy_keeps_a_place_apart_from_the_team_of_its_name() {
-        let mut b = GazetteerBuilder::default();
-        b.add(Entry::new("Q30", "United States", Kind::Country, 0.99));
-        b.add(placed(Entry::new("Q1439", "Texas", Kind::Region, 0.62), &["Q30"]));
-        b.add(placed(Entry::new("Q16557", "Arlington", Kind::City, 0.6), &["Q30", "Q1439"]));
-        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let linker = linker_of(vec![
+            Entry::new("Q30", "United States", Kind::Country, 0.99),
+            placed(Entry::new("Q1439", "Texas", Kind::Region, 0.62), &["Q30"]),
+            placed(Entry::new("Q16557", "Arlington", Kind::City, 0.6), &["Q30", "Q1439"]),
+        ]);
         let report = "BASEBALL - TEXAS BEAT CLEVELAND . ARLINGTON , Texas 1996-08-31 Texas beat Cleveland 5-3 on Saturday . Texas scored twice in the seventh inning and the pitcher won his league title .";
         let mut doc = doc_with(report, &[("TEXAS", "ORG"), ("CLEVELAND", "ORG"), ("ARLINGTON", "LOC"), ("Texas", "LOC"), ("Cleveland", "ORG")]);
         linker.link(&mut doc);
@@ -917,10 +921,7 @@ mod tests {
 
     #[test]
     fn a_place_of_unknown_size_needs_the_article_to_place_it() {
-        let mut b = GazetteerBuilder::default();
-        b.add(Entry::new("Q1", "Freedonia", Kind::Country, 0.9));
-        b.add(placed(Entry::new("Q3", "Mahalo", Kind::City, 0.05), &["Q1"]));
-        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let linker = linker_of(vec![Entry::new("Q1", "Freedonia", Kind::Country, 0.9), placed(Entry::new("Q3", "Mahalo", Kind::City, 0.05), &["Q1"])]);
         assert_eq!(linked_id(&linker, "MAHALO 1996-08-31 Talks went on .", &[("MAHALO", "LOC")], "MAHALO"), None, "not on its name alone, even as a dateline");
         let placed = linked_id(&linker, "MAHALO , Freedonia 1996-08-31 Talks went on .", &[("MAHALO", "LOC"), ("Freedonia", "LOC")], "MAHALO");
         assert_eq!(placed.as_deref(), Some("Q3"));
@@ -928,13 +929,11 @@ mod tests {
 
     #[test]
     fn a_one_word_newspaper_needs_its_state_or_city() {
-        let mut b = GazetteerBuilder::default();
-        b.add(Entry::new("Q30", "United States", Kind::Country, 0.99));
-        b.add(placed(Entry::new("Q771", "Massachusetts", Kind::Region, 0.6), &["Q30"]));
+        let mut entries = vec![Entry::new("Q30", "United States", Kind::Country, 0.99), placed(Entry::new("Q771", "Massachusetts", Kind::Region, 0.6), &["Q30"])];
         for (qid, name) in [("Q20", "The Sun"), ("Q21", "The Lowell Courier")] {
-            b.add(placed(Entry::new(qid, name, Kind::Newspaper, 0.3), &["Q30", "Q771"]));
+            entries.push(placed(Entry::new(qid, name, Kind::Newspaper, 0.3), &["Q30", "Q771"]));
         }
-        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let linker = linker_of(entries);
         let text = "The Sun said the United States team lost . The Lowell Courier agreed .";
         let mut doc = doc_with(text, &[("Sun", "ORG"), ("United States", "LOC"), ("Lowell Courier", "ORG")]);
         linker.link(&mut doc);
@@ -946,11 +945,9 @@ mod tests {
 
     #[test]
     fn a_short_acronym_is_not_a_foreign_variant() {
-        let mut b = GazetteerBuilder::default();
         let mut iran = Entry::new("Q794", "Iran", Kind::Country, 0.98);
         iran.add_alias("Ira", Via::Variant);
-        b.add(iran);
-        let linker = Linker::new(b.finish(), DEFAULT_THRESHOLD, false);
+        let linker = linker_of(vec![iran]);
         assert_eq!(linked_id(&linker, "An IRA bomb went off .", &[("IRA", "ORG")], "IRA"), None);
         assert_eq!(linked_id(&linker, "Ira said Iran would talk .", &[("Ira", "LOC")], "Ira").as_deref(), Some("Q794"), "a variant written as a word still links");
     }
