@@ -912,7 +912,7 @@ mod tests {
             placed(Entry::new("Q1439", "Texas", Kind::Region, 0.62), &["Q30"]),
             placed(Entry::new("Q16557", "Arlington", Kind::City, 0.6), &["Q30", "Q1439"]),
         ]);
-        let report = "BASEBALL - TEXAS BEAT CLEVELAND . ARLINGTON , Texas 1996-08-31 Texas beat Cleveland 5-3 on Saturday . Texas scored twice in the seventh inning and the pitcher won his league title .";
+        let report = "BASEBALL - TEXAS BEAT CLEVELAND . ARLINGTON , Texas 2003-06-14 Texas beat Cleveland 5-3 on Saturday . Texas scored twice in the seventh inning and the pitcher won his league title .";
         let mut doc = doc_with(report, &[("TEXAS", "ORG"), ("CLEVELAND", "ORG"), ("ARLINGTON", "LOC"), ("Texas", "LOC"), ("Cleveland", "ORG")]);
         linker.link(&mut doc);
         let texas: Vec<Option<&str>> = doc.entities.iter().filter(|e| e.text == "Texas").map(|e| e.link.as_ref().map(|l| l.kb_id.as_str())).collect();
