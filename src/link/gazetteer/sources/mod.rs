@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::{Gazetteer, GazetteerBuilder, Kind};
+use super::{Gazetteer, GazetteerBuilder, Kind, Via};
 
 /// The file families the build recognises, in the order they are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -190,6 +190,23 @@ pub fn build_with(sources: &[PathBuf], prior_per_source: f32) -> Result<(Gazette
     log.note("people without a Latin-script name, left out", unnamable.len());
     for id in unnamable {
         gaz.remove(&id);
+    }
+    // A demonym that an entry shares with the country it lies in is the country's (`American`
+    // is the United States', not its Minor Outlying Islands'; `Chinese` is not Macau's).
+    let borrowed: Vec<(String, String)> = gaz
+        .entries()
+        .flat_map(|e| {
+            let country_holds = |alias: &str| {
+                e.context.iter().filter_map(|c| gaz.get(c)).any(|c| c.kind == Kind::Country && c.aliases.iter().any(|(a, via)| a == alias && *via == Via::Demonym))
+            };
+            e.aliases.iter().filter(move |(a, via)| *via == Via::Demonym && country_holds(a)).map(|(a, _)| (e.id.clone(), a.clone()))
+        })
+        .collect();
+    log.note("demonyms left to the country the entry lies in", borrowed.len());
+    for (id, alias) in borrowed {
+        if let Some(e) = gaz.get_mut(&id) {
+            e.aliases.retain(|(a, via)| !(*a == alias && *via == Via::Demonym));
+        }
     }
     gaz.add_source_count_prior(prior_per_source);
     log.files = files;
@@ -362,6 +379,7 @@ mod tests {
             dir.join("countries_dr5hn.jsonl"),
             r#"{"qid": "Q1", "name": "Freedonia", "iso2": "FD", "iso3": "FRD", "nationality": "Freedonian", "capital": "Riverton", "population": 5000000}
 {"qid": "Q2", "name": "Porto Bello", "iso2": "PB", "iso3": "PBL", "nationality": "Porto Bellan", "capital": "Porto Bello", "population": 500000}
+{"qid": "Q3", "name": "Freedonian Outer Isles", "iso2": "FO", "iso3": "FOI", "nationality": "Freedonian", "capital": "", "population": 300}
 "#,
         )
         .unwrap();
@@ -370,7 +388,8 @@ mod tests {
             "id,name,country_id,country_code,country_name,iso2,iso3166_2,fips_code,type,level,parent_id,native,latitude,longitude,timezone,wikiDataId,population\n\
              1,Englund,1,FD,Freedonia,ENG,FD-ENG,,country,,,,50.0,1.0,,Q10,\n\
              2,Scotia,1,FD,Freedonia,SCO,FD-SCO,,country,,,,56.0,-4.0,,Q11,\n\
-             3,DKI Riverton,1,FD,Freedonia,RV,FD-RV,,capital district,,,,10.0,20.0,,Q12,\n",
+             3,DKI Riverton,1,FD,Freedonia,RV,FD-RV,,capital district,,,,10.0,20.0,,Q12,\n\
+             4,Freedonian Outer Isles,1,FD,Freedonia,FO,FD-FO,,outlying area,,,,1.0,170.0,,Q3,\n",
         )
         .unwrap();
         std::fs::write(
@@ -403,6 +422,9 @@ mod tests {
         // that shares the country's name stays with it.
         assert_eq!(ids("englese"), vec![("Q10".to_string(), Via::Demonym)]);
         assert_eq!(ids("freedonish"), vec![("Q1".to_string(), Via::Demonym)]);
+        // An outlying territory that lies in the country leaves it the demonym they share.
+        assert_eq!(ids("freedonian"), vec![("Q1".to_string(), Via::Demonym)]);
+        assert_eq!(ids("freedonian outer isles"), vec![("Q3".to_string(), Via::Name)]);
         // Demonyms listed under a subdivision's ISO code go to it; district names do not.
         assert_eq!(ids("scotish"), vec![("Q11".to_string(), Via::Demonym)]);
         assert!(ids("lothian").is_empty());
