@@ -3,7 +3,9 @@
 //! the full name, a mention to the NER entity that covers it.
 
 use super::words::Token;
-use crate::document::{CharSpan, Document};
+use std::collections::{HashMap, HashSet};
+
+use crate::document::{CharSpan, Document, Entity};
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it", "you"];
 const PERSON_PRONOUNS: &[&str] = &["he", "she"];
@@ -407,9 +409,16 @@ struct NameMention {
 
 /// The names of an article, for resolving speakers.
 pub struct Names {
+    /// Sorted by start.
     mentions: Vec<NameMention>,
+    /// The longest mention's length, to find mentions by position (see [`overlapping`]).
+    longest: usize,
     /// For each mention, the mention with its canonical name.
     canonical: Vec<usize>,
+    /// For each canonical mention, the entity of the first mention of its chain that has one.
+    chain_entity: Vec<Option<usize>>,
+    /// For each k, the last mention before k that a pronoun outside quotes can refer to.
+    person_before: Vec<Option<usize>>,
 }
 
 /// What a speaker mention resolves to.
@@ -437,7 +446,14 @@ impl Names {
                 quoted: quoted.get(e.start).copied().unwrap_or(false),
             });
         }
-        let covered = |span: CharSpan| doc.entities.iter().any(|e| e.span().overlaps(&span));
+        // Entities, and below mentions, are found by position through [`overlapping`], not by
+        // a scan of all of them: an article can be as long as a book.
+        debug_assert!(doc.entities.windows(2).all(|w| w[0].start <= w[1].start), "entities are sorted by start");
+        let longest_entity = doc.entities.iter().map(|e| e.end - e.start).max().unwrap_or(0);
+        let covered = |span: CharSpan| overlapping(&doc.entities, Entity::span, longest_entity, span).next().is_some();
+        let mut speaker_names = speaker_names.to_vec();
+        speaker_names.sort();
+        let longest_speaker = speaker_names.iter().map(CharSpan::len).max().unwrap_or(0);
         let mut i = 0;
         while i < tokens.len() {
             let Some(m) = name_starting_at(tokens, i, tokens.len()) else {
@@ -445,7 +461,7 @@ impl Names {
                 continue;
             };
             let span = m.span(tokens);
-            if let Some(e) = split_person(doc, span) {
+            if let Some(e) = split_person(doc, longest_entity, span) {
                 // NER cut the name in pieces (`Gennady`/ORG + `Lepeshko`/PER): the whole run is
                 // the person's name, and the entity of its last word (the surname) is theirs.
                 mentions.push(NameMention {
@@ -461,7 +477,7 @@ impl Names {
                     || m.first > 1 && tokens[m.first - 1].is(".") && word_in(&tokens[m.first - 2], TITLES);
                 let appositive = tokens.get(m.end).is_some_and(|t| t.is(",")) && appositive_at(tokens, m.end + 1);
                 let organisation = words.last().is_some_and(|w| ORGANISATION_WORDS.contains(&w.as_str()));
-                let named_speaker = words.len() >= 2 && speaker_names.iter().any(|s| s.overlaps(&span));
+                let named_speaker = words.len() >= 2 && overlapping(&speaker_names, |s| *s, longest_speaker, span).next().is_some();
                 mentions.push(NameMention {
                     span,
                     person: !organisation && (titled || appositive || named_speaker),
@@ -474,14 +490,28 @@ impl Names {
         }
         mentions.sort_by_key(|m| m.span.start);
         // A person's surname or first use makes every mention of that name a person.
-        let canon: Vec<usize> = (0..mentions.len()).map(|i| canonical(&mentions, i)).collect();
-        let person_chains: Vec<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
+        let canon = canonical(&mentions);
+        let person_chains: HashSet<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
         for (i, m) in mentions.iter_mut().enumerate() {
             if person_chains.contains(&canon[i]) && m.entity.is_none() {
                 m.person = true;
             }
         }
-        Names { mentions, canonical: canon }
+        let mut chain_entity = vec![None; mentions.len()];
+        for (i, m) in mentions.iter().enumerate() {
+            chain_entity[canon[i]] = chain_entity[canon[i]].or(m.entity);
+        }
+        let mut person_before = Vec::with_capacity(mentions.len() + 1);
+        let mut last = None;
+        for (i, m) in mentions.iter().enumerate() {
+            person_before.push(last);
+            if m.person && !m.quoted {
+                last = Some(i);
+            }
+        }
+        person_before.push(last);
+        let longest = mentions.iter().map(|m| m.span.len()).max().unwrap_or(0);
+        Names { mentions, longest, canonical: canon, chain_entity, person_before }
     }
 
     /// Resolves a speaker mention at `span` of the given kind.
@@ -492,25 +522,30 @@ impl Names {
                 if !PERSON_PRONOUNS.contains(&doc.slice(span).to_lowercase().as_str()) {
                     return None;
                 }
-                self.mentions.iter().rposition(|m| m.span.end <= span.start && m.person && !m.quoted)?
+                // The last person mentioned before the pronoun, outside quotes, that ends before it.
+                let mut k = self.mentions.partition_point(|m| m.span.start <= span.start);
+                loop {
+                    let i = self.person_before[k]?;
+                    if self.mentions[i].span.end <= span.start {
+                        break i;
+                    }
+                    k = i;
+                }
             }
             // The longest name there: a whole name beats the pieces NER may have cut it into.
-            MentionKind::Name => (0..self.mentions.len())
-                .filter(|&i| self.mentions[i].span.overlaps(&span))
+            MentionKind::Name => overlapping(&self.mentions, |m| m.span, self.longest, span)
                 .min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len()))?,
         };
         let c = self.canonical[index];
-        let entity = self.mentions[index].entity.or_else(|| {
-            (0..self.mentions.len()).filter(|&i| self.canonical[i] == c).find_map(|i| self.mentions[i].entity)
-        });
+        let entity = self.mentions[index].entity.or(self.chain_entity[c]);
         Some(Resolved { name: doc.slice(self.mentions[c].span).to_string(), entity })
     }
 }
 
 /// The PER entity ending a capitalised run of two words or more that no single entity covers
 /// whole, when every word of the run is in some entity.
-fn split_person(doc: &Document, run: CharSpan) -> Option<usize> {
-    let inside: Vec<usize> = (0..doc.entities.len()).filter(|&i| doc.entities[i].span().overlaps(&run)).collect();
+fn split_person(doc: &Document, longest_entity: usize, run: CharSpan) -> Option<usize> {
+    let inside: Vec<usize> = overlapping(&doc.entities, Entity::span, longest_entity, run).collect();
     if inside.len() < 2 || inside.iter().any(|&i| doc.entities[i].start <= run.start && doc.entities[i].end >= run.end) {
         return None;
     }
@@ -520,22 +555,76 @@ fn split_person(doc: &Document, run: CharSpan) -> Option<usize> {
     (whole && doc.entities[last].label == "PER").then_some(last)
 }
 
-/// The mention holding the longest name that ends with the words of mention `i` (a surname, or
-/// the same name); of equally long ones, the first used.
-fn canonical(mentions: &[NameMention], i: usize) -> usize {
-    let words = &mentions[i].words;
-    if words.is_empty() {
-        return i;
-    }
-    let mut best = i;
+/// For each mention, the mention holding the longest name that ends with its words (a surname,
+/// or the same name); of equally long ones, the first used. Such a name ends with the same last
+/// word, so only mentions sharing that word are compared, once for each distinct name.
+fn canonical(mentions: &[NameMention]) -> Vec<usize> {
+    let mut by_last_word: HashMap<&str, Vec<usize>> = HashMap::new();
     for (j, m) in mentions.iter().enumerate() {
-        if m.words.len() < words.len() || !m.words.ends_with(words) {
-            continue;
-        }
-        let best_len = mentions[best].words.len();
-        if m.words.len() > best_len || (m.words.len() == best_len && m.span.start < mentions[best].span.start) {
-            best = j;
+        if let Some(last) = m.words.last() {
+            by_last_word.entry(last.as_str()).or_default().push(j);
         }
     }
-    best
+    let mut by_name: HashMap<&[String], usize> = HashMap::new();
+    (0..mentions.len())
+        .map(|i| {
+            let words = &mentions[i].words[..];
+            let Some(last) = words.last() else { return i };
+            let best = *by_name.entry(words).or_insert_with(|| {
+                let mut best = i;
+                for &j in &by_last_word[last.as_str()] {
+                    let m = &mentions[j];
+                    if m.words.len() < words.len() || !m.words.ends_with(words) {
+                        continue;
+                    }
+                    let best_len = mentions[best].words.len();
+                    if m.words.len() > best_len || (m.words.len() == best_len && m.span.start < mentions[best].span.start) {
+                        best = j;
+                    }
+                }
+                best
+            });
+            // A mention as good as the best (the same name at the same place) is its own.
+            let tie = mentions[best].words.len() == words.len() && mentions[best].span.start == mentions[i].span.start;
+            if tie { i } else { best }
+        })
+        .collect()
+}
+
+/// Indices, in order, of the items overlapping `span`, where the items' spans (read by
+/// `span_of`) are sorted by start and none is longer than `longest`: a binary search for the
+/// first item that can reach `span`, then a walk up to its end.
+fn overlapping<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> CharSpan + 'a, longest: usize, span: CharSpan) -> impl Iterator<Item = usize> + 'a {
+    let first = items.partition_point(|t| span_of(t).start + longest <= span.start);
+    let end = items.partition_point(|t| span_of(t).start < span.end);
+    (first..end.max(first)).filter(move |&i| span_of(&items[i]).overlaps(&span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_finds_what_a_scan_finds() {
+        // Spans sorted by start, some nested, some empty, of lengths up to 11.
+        let mut x: u64 = 7;
+        let mut next = move |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((x >> 33) % n) as usize
+        };
+        let mut spans: Vec<CharSpan> = (0..300)
+            .map(|_| {
+                let s = next(1000);
+                CharSpan::new(s, s + next(12))
+            })
+            .collect();
+        spans.sort();
+        let longest = spans.iter().map(CharSpan::len).max().unwrap();
+        for _ in 0..500 {
+            let start = next(1020);
+            let query = CharSpan::new(start, start + next(30));
+            let scan: Vec<usize> = (0..spans.len()).filter(|&i| spans[i].overlaps(&query)).collect();
+            assert_eq!(overlapping(&spans, |s| *s, longest, query).collect::<Vec<_>>(), scan, "{query:?}");
+        }
+    }
 }
