@@ -2,7 +2,9 @@
 
 Subcommands (bench_peers.sh calls them with the benchmark venv's Python):
 
-  corpus N OUT.jsonl [--seed S]   the synthetic corpus (see build_corpus)
+  corpus N OUT.jsonl [--seed S] [--one-article]
+                                  the synthetic corpus (see build_corpus), or its stories joined
+                                  into one long article
   engine NAME ...                 one Python engine, in its own process: transformers, spacy-ner,
                                   spacy-full, or gemm (the sgemm rate of the cores)
   run ...                         the whole comparison: rounds of every engine, the table, FLOPs
@@ -303,6 +305,9 @@ def cpu_peak(threads):
 
 def cmd_corpus(args):
     docs = build_corpus(args.sample, args.n, args.seed)
+    if args.one_article:
+        # The same stories, one after another, as one article (scripts/bench_long.sh).
+        docs = [{"id": f"long-{args.n}", "text": "\n\n".join(d["text"] for d in docs)}]
     with open(args.out, "w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -451,6 +456,7 @@ def main():
     c.add_argument("n", type=int)
     c.add_argument("out")
     c.add_argument("--seed", type=int, default=5)
+    c.add_argument("--one-article", action="store_true", help="join the n stories into one article")
     c.add_argument("--sample", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpora", "sample"))
     e = sub.add_parser("engine")
     e.add_argument("name", choices=["transformers", "spacy-ner", "spacy-full", "gemm"])
