@@ -20,6 +20,8 @@ use anyhow::{bail, Context, Result};
 use rust_bert::bert::BertConfig;
 use tch::{nn, Kind, Scalar, Tensor};
 
+use super::attention;
+
 /// Arithmetic of the encoder's Linear layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
@@ -260,20 +262,9 @@ impl Weights {
             let _ = x.g_add_(&Tensor::embedding(&self.token_type, &types, -1, false, false));
             self.embeddings_norm.forward(&x)
         });
-        let hidden = x.size()[1];
-        let head_dim = hidden / self.heads;
-        // [len, hidden] → [heads, len, head_dim]
-        let heads = |t: &Tensor| t.view([len, self.heads, head_dim]).transpose(0, 1);
         for l in &self.layers {
             let qkv = l.query_key_value.forward(&x, profile, Step::QueryKeyValue);
-            let parts = qkv.split(hidden, 1);
-            let scores = profile.time(Step::Scores, || {
-                let q = heads(&parts[0]) / (head_dim as f64).sqrt();
-                q.matmul(&heads(&parts[1]).transpose(-1, -2))
-            });
-            let weights = profile.time(Step::Softmax, || scores.softmax(-1, Kind::Float));
-            let context = profile.time(Step::Values, || weights.matmul(&heads(&parts[2])));
-            let context = profile.time(Step::MergeHeads, || context.transpose(0, 1).reshape([len, hidden]));
+            let context = profile.time(Step::Attention, || attention::attend(&qkv, self.heads));
             let mut attended = l.attention_out.forward(&context, profile, Step::AttentionOut);
             profile.time(Step::Residual, || {
                 let _ = attended.g_add_(&x);
@@ -297,10 +288,7 @@ impl Weights {
 enum Step {
     Embeddings,
     QueryKeyValue,
-    Scores,
-    Softmax,
-    Values,
-    MergeHeads,
+    Attention,
     AttentionOut,
     FeedForwardIn,
     FeedForwardOut,
@@ -311,13 +299,10 @@ enum Step {
 }
 
 impl Step {
-    const ALL: [Step; 13] = [
+    const ALL: [Step; 10] = [
         Step::Embeddings,
         Step::QueryKeyValue,
-        Step::Scores,
-        Step::Softmax,
-        Step::Values,
-        Step::MergeHeads,
+        Step::Attention,
         Step::AttentionOut,
         Step::FeedForwardIn,
         Step::FeedForwardOut,
@@ -331,10 +316,7 @@ impl Step {
         match self {
             Step::Embeddings => "embeddings (lookups, sum, layer norm)",
             Step::QueryKeyValue => "query/key/value product",
-            Step::Scores => "attention scores (q·kᵀ, scaled)",
-            Step::Softmax => "softmax",
-            Step::Values => "attention × values",
-            Step::MergeHeads => "heads merged (transpose copy)",
+            Step::Attention => "attention (scores, softmax, × values)",
             Step::AttentionOut => "attention output product",
             Step::FeedForwardIn => "feed-forward in product",
             Step::FeedForwardOut => "feed-forward out product",
@@ -396,7 +378,7 @@ impl Profile {
                 Step::QueryKeyValue => 2.0 * positions * (hidden * 3 * hidden) as f64,
                 Step::AttentionOut => 2.0 * positions * (hidden * hidden) as f64,
                 Step::FeedForwardIn | Step::FeedForwardOut => 2.0 * positions * (hidden * intermediate) as f64,
-                Step::Scores | Step::Values => 2.0 * squares * hidden as f64,
+                Step::Attention => 2.0 * 2.0 * squares * hidden as f64,
                 _ => 0.0,
             };
             per_layer * layers as f64
