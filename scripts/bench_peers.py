@@ -185,14 +185,23 @@ def engine_gemm(args):
     torch.set_num_threads(args.threads)
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(4):
-            torch.mm(a, b)
-        best = min(best, (time.perf_counter() - t) / 4)
-    return {"gflops": 2 * n ** 3 / best / 1e9, "n": n}
+
+    def best_of(f):
+        f()
+        best = float("inf")
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(4):
+                f()
+            best = min(best, (time.perf_counter() - t) / 4)
+        return 2 * n ** 3 / best / 1e9
+
+    # The int8 product byline's int8 engines run (FBGEMM, activations quantised on the fly).
+    wq, col_offsets, scale, zero = torch.fbgemm_linear_quantize_weight(b)
+    packed = torch.fbgemm_pack_quantized_matrix(wq)
+    bias = torch.zeros(n)
+    int8 = best_of(lambda: torch.fbgemm_linear_int8_weight_fp32_activation(a, wq, packed, col_offsets, scale, zero, bias))
+    return {"gflops": best_of(lambda: torch.mm(a, b)), "int8_gops": int8, "n": n}
 
 
 def cmd_engine(args):
@@ -280,7 +289,8 @@ def flops_report(model_dir, docs, words):
 def cpu_peak(threads):
     """Nominal clock × FP32 FLOPs a cycle × cores. The FLOPs a cycle are an assumption: with
     AVX-512, two 512-bit FMA units a core (Xeon Gold 6xxx/Platinum) give 2 × 16 lanes × 2 = 64;
-    parts with one such unit (Silver, Bronze, some Gold 5xxx) give 32. AVX2+FMA: 32."""
+    parts with one such unit (Silver, Bronze, some Gold 5xxx) and AMD's Zen 4 (two 256-bit
+    units) give 32. AVX2+FMA: 32. The int8 peak likewise, where the CPU has AVX-512 VNNI."""
     model, mhz, flags = "?", None, set()
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -294,9 +304,15 @@ def cpu_peak(threads):
                 flags = set(v.split())
     m = re.search(r"@\s*([\d.]+)\s*GHz", model)
     ghz = float(m.group(1)) if m else (mhz or 0) / 1000
-    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16
+    # AMD's AVX-512 (Zen 4) runs a 512-bit FMA over its two 256-bit units: 32 FLOPs a cycle.
+    amd = "AMD" in model
+    per_cycle = 64 if "avx512f" in flags and not amd else 32 if {"avx2", "fma"} <= flags else 16
+    # int8 with AVX-512 VNNI: a vpdpbusd is 64 multiply-adds (128 ops) over 512 bits; two a
+    # cycle on Xeons with two FMA units, one on Zen 4.
+    int8_per_cycle = (128 if amd else 256) if "avx512_vnni" in flags else None
     return {"model": model, "ghz": ghz, "per_cycle": per_cycle, "cores": threads,
-            "peak": threads * ghz * 1e9 * per_cycle}
+            "peak": threads * ghz * 1e9 * per_cycle,
+            "int8_peak": threads * ghz * 1e9 * int8_per_cycle if int8_per_cycle else None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,6 +345,12 @@ def engines(args):
         "spacy-ner": (py + ["spacy-ner"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
         "spacy-full": (py + ["spacy-full"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
     }
+    if args.baseline_bin:
+        # The same byline engines with another binary (e.g. the commit before a change), run in
+        # the same interleaved rounds: before and after side by side.
+        base = [args.baseline_bin] + byline[1:]
+        for name in ("byline-ner", "byline-full", "byline-ner-int8", "byline-full-int8"):
+            all_["baseline-" + name[len("byline-"):]] = (base, all_[name][1], "byline")
     chosen = args.engines.split(",")
     unknown = [e for e in chosen if e not in all_]
     if unknown:
@@ -435,10 +457,16 @@ def cmd_run(args):
         gemm = json.load(f)
     print(f"sgemm {gemm['n']}³ (MKL through torch, {args.threads} threads): {gemm['gflops']:.0f} GFLOP/s ="
           f" {100 * gemm['gflops'] * 1e9 / cpu['peak']:.0f}% of that peak")
+    int8_peak = cpu["int8_peak"]
+    print(f"int8 product {gemm['n']}³ (FBGEMM through torch, activations quantised on the fly): "
+          f"{gemm['int8_gops']:.0f} G ops/s" + (f" = {100 * gemm['int8_gops'] * 1e9 / int8_peak:.0f}% of the VNNI peak"
+          f" ({int8_peak / 1e9:.0f} G ops/s, assumed: {'one' if 'AMD' in cpu['model'] else 'two'} 512-bit"
+          " vpdpbusd a cycle a core)" if int8_peak else " (no AVX-512 VNNI on this CPU)"))
     per_word = {"byline-ner": fl["flops_per_word"], "byline-full": fl["flops_per_word"],
-                "byline-ner-int8": fl["flops_per_word"],
+                "byline-ner-int8": fl["flops_per_word"], "baseline-ner": fl["flops_per_word"],
+                "baseline-ner-int8": fl["flops_per_word"],
                 "transformers": fl["chunk_flops_per_word"]}
-    for name in ("byline-ner", "byline-ner-int8", "transformers"):
+    for name in ("byline-ner", "byline-ner-int8", "baseline-ner", "baseline-ner-int8", "transformers"):
         if name in med:
             for label, key in (("whole run", "wps"), ("steady", "wps_steady")):
                 achieved = med[name][key] * per_word[name]
@@ -471,6 +499,8 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--corpus", required=True)
     r.add_argument("--bin", required=True)
+    r.add_argument("--baseline-bin", help="another byline binary, run as the engines baseline-ner, baseline-full, "
+                   "baseline-ner-int8 and baseline-full-int8")
     r.add_argument("--model", required=True)
     r.add_argument("--work", required=True)
     r.add_argument("--rounds", type=int, default=3)
