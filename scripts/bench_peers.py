@@ -449,7 +449,8 @@ def cmd_run(args):
           f" chunks are as many, but its last chunk of an article holds only the rest: {fl['chunk_positions']} positions,"
           f" {fl['chunk_flops_per_word'] / 1e6:.1f} MFLOP a word")
     print(f"CPU peak (assumed): {cpu['cores']} cores × {cpu['ghz']:.2f} GHz × {cpu['per_cycle']} FP32 FLOPs a cycle"
-          f" (2 AVX-512 FMA units a core; 32 if the part has one) = {cpu['peak'] / 1e9:.0f} GFLOP/s")
+          f" ({'Zen 4: 512-bit FMAs over two 256-bit units' if 'AMD' in cpu['model'] else '2 AVX-512 FMA units a core; 32 if the part has one'})"
+          f" = {cpu['peak'] / 1e9:.0f} GFLOP/s")
     gemm_res = os.path.join(args.work, "res-gemm.json")
     subprocess.check_call([sys.executable, os.path.abspath(__file__), "engine", "gemm", "--threads",
                            str(args.threads), "--result", gemm_res], env=engine_env(args))
