@@ -15,7 +15,8 @@
 #   every window full length; the corpus's stories mostly fit one window). Where the venv of
 #   scripts/bench_peers.sh exists (it has Python's tokenizers), the script prints each input's
 #   model FLOPs a word, so that cost is told apart from the pipeline's.
-# BYLINE_BIN=path uses another byline binary. Every run lands in .bench/long/rounds.jsonl.
+# BYLINE_BIN=path uses another byline binary; BYLINE_BASELINE_BIN=path adds a second one to the
+# same rounds (before and after a change). Every run lands in .bench/long/rounds.jsonl.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-550}"; rounds="${2:-3}"; model="${3:-$root/models/ner-default}"
@@ -27,47 +28,51 @@ work="$root/.bench/long"; mkdir -p "$work"
 python3 "$root/scripts/bench_peers.py" corpus "$n" "$work/corpus-$n.jsonl"
 python3 "$root/scripts/bench_peers.py" corpus "$n" "$work/long-$n.jsonl" --one-article
 py=python3; [ -x "$root/.bench/venv/bin/python" ] && py="$root/.bench/venv/bin/python"
-exec "$py" - "$root/scripts" "$bin" "$model" "$stages" "$rounds" "$work" "$work/corpus-$n.jsonl" "$work/long-$n.jsonl" <<'PY'
+exec "$py" - "$root/scripts" "$model" "$stages" "$rounds" "$work" "$work/corpus-$n.jsonl" "$work/long-$n.jsonl" \
+  "$bin" ${BYLINE_BASELINE_BIN:+"$BYLINE_BASELINE_BIN"} <<'PY'
 import json, os, statistics, subprocess, sys
-scripts, bin_, model, stages, rounds, work, *inputs = sys.argv[1:]
+scripts, model, stages, rounds, work, corpus, long_, *bins = sys.argv[1:]
 rounds = int(rounds)
+inputs = [corpus, long_]
 words = {p: sum(len(json.loads(l)["text"].split()) for l in open(p, encoding="utf-8")) for p in inputs}
-names = {inputs[0]: "corpus", inputs[1]: "one article"}
+names = {corpus: "corpus", long_: "one article"}
+binaries = {bins[0]: "byline"} | ({bins[1]: "baseline"} if len(bins) > 1 else {})
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-print(f"{words[inputs[0]]} words; corpus: {sum(1 for _ in open(inputs[0]))} articles; "
+print(f"{words[corpus]} words; corpus: {sum(1 for _ in open(corpus))} articles; "
       f"stages {stages}; {os.cpu_count()} cores ({cpu}); {rounds} interleaved rounds")
-runs = {p: [] for p in inputs}
+runs = {(b, p): [] for b in binaries for p in inputs}
 log = open(os.path.join(work, "rounds.jsonl"), "w")
 for r in range(1, rounds + 1):
-    for p in inputs:
+    for b, p in runs:
         timing = os.path.join(work, "time")
-        cmd = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", timing, bin_, "annotate", p, "-o",
+        cmd = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", timing, b, "annotate", p, "-o",
                os.path.join(work, "out.jsonl"), "--model", model, "--stages", stages, "--summary-json"]
         res = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
         if res.returncode != 0:
             sys.exit(f"bench_long: {' '.join(cmd)} failed (exit {res.returncode}):\n{res.stderr[-3000:]}")
         wall, rss_kb, user, sys_ = open(timing).read().split()[-4:]
         summary = json.loads([l for l in res.stderr.splitlines() if l.startswith("{")][-1])
-        run = {"input": names[p], "round": r, "words": words[p], "wall": float(wall), "seconds": summary["seconds"],
-               "rss_mb": int(rss_kb) / 1024, "cpu": float(user) + float(sys_), "entities": summary["entities"]}
+        run = {"binary": binaries[b], "input": names[p], "round": r, "words": words[p], "wall": float(wall),
+               "seconds": summary["seconds"], "rss_mb": int(rss_kb) / 1024, "cpu": float(user) + float(sys_),
+               "entities": summary["entities"]}
         log.write(json.dumps(run) + "\n")
         log.flush()
-        runs[p].append(run)
-        print(f"  round {r} {names[p]:<11} wall {run['wall']:6.1f} s  cpu {run['cpu']:6.1f} s  "
+        runs[(b, p)].append(run)
+        print(f"  round {r} {binaries[b]:<8} {names[p]:<11} wall {run['wall']:6.1f} s  cpu {run['cpu']:6.1f} s  "
               f"peak RSS {run['rss_mb']:5.0f} MB  entities {run['entities']}", flush=True)
 med = {}
-for p, rs in runs.items():
+for (b, p), rs in runs.items():
     w = words[p]
-    med[p] = {"wps": statistics.median(w / x["wall"] for x in rs), "steady": statistics.median(w / x["seconds"] for x in rs),
-              "rss": statistics.median(x["rss_mb"] for x in rs), "cpu": statistics.median(x["cpu"] for x in rs)}
+    med[(b, p)] = {"wps": statistics.median(w / x["wall"] for x in rs), "steady": statistics.median(w / x["seconds"] for x in rs),
+                   "rss": statistics.median(x["rss_mb"] for x in rs), "cpu": statistics.median(x["cpu"] for x in rs)}
 print()
-print(f"{'input':<11} | {'words/s':>8} | {'steady words/s':>14} | {'peak RSS':>8} | {'CPU s':>6}")
-for p in inputs:
-    m = med[p]
-    print(f"{names[p]:<11} | {m['wps']:8,.0f} | {m['steady']:14,.0f} | {m['rss']:5,.0f} MB | {m['cpu']:6.1f}")
-c, l = med[inputs[0]], med[inputs[1]]
-print(f"one article ÷ corpus: words/s {l['wps'] / c['wps']:.2f}, steady {l['steady'] / c['steady']:.2f}, "
-      f"CPU time {l['cpu'] / c['cpu']:.2f}× (medians)")
+print(f"{'binary':<8} | {'input':<11} | {'words/s':>8} | {'steady words/s':>14} | {'peak RSS':>8} | {'CPU s':>6}")
+for (b, p), m in med.items():
+    print(f"{binaries[b]:<8} | {names[p]:<11} | {m['wps']:8,.0f} | {m['steady']:14,.0f} | {m['rss']:5,.0f} MB | {m['cpu']:6.1f}")
+for b in binaries:
+    c, l = med[(b, corpus)], med[(b, long_)]
+    print(f"{binaries[b]}: one article ÷ corpus: words/s {l['wps'] / c['wps']:.2f}, steady {l['steady'] / c['steady']:.2f}, "
+          f"CPU time {l['cpu'] / c['cpu']:.2f}× (medians)")
 try:
     sys.path.insert(0, scripts)
     from bench_peers import flops_report, read_corpus
@@ -78,5 +83,5 @@ else:
     for p in inputs:
         print(f"{names[p]}: {fl[p]['windows']} windows, {fl[p]['positions']} positions, "
               f"{fl[p]['flops_per_word'] / 1e6:.1f} MFLOP a word")
-    print(f"model arithmetic, one article ÷ corpus: {fl[inputs[1]]['flops_per_word'] / fl[inputs[0]]['flops_per_word']:.2f}")
+    print(f"model arithmetic, one article ÷ corpus: {fl[long_]['flops_per_word'] / fl[corpus]['flops_per_word']:.2f}")
 PY
