@@ -371,21 +371,21 @@ def run_one(args, name, head, tail, kind):
         argv = head + ["--output", out, "--result", res_path]
     err_path = os.path.join(args.work, f"err-{name}.txt")
     with open(err_path, "w") as err:
-        rc = subprocess.call(["/usr/bin/time", "-f", "%e %M", "-o", time_path] + argv,
+        rc = subprocess.call(["/usr/bin/time", "-f", "%e %M %U %S", "-o", time_path] + argv,
                              stdout=subprocess.DEVNULL, stderr=err, env=engine_env(args))
     with open(err_path) as f:
         err_text = f.read()
     if rc != 0:
         sys.exit(f"bench_peers: {name} failed (exit {rc}): {' '.join(argv)}\n{err_text[-3000:]}")
     with open(time_path) as f:
-        wall, rss_kb = f.read().split()[-2:]
+        wall, rss_kb, user, system = f.read().split()[-4:]
     if kind == "byline":
         summary = json.loads([l for l in err_text.splitlines() if l.startswith("{")][-1])
         res = {"seconds": summary["seconds"], "entities": summary["entities"], "articles": summary["articles"]}
     else:
         with open(res_path) as f:
             res = json.load(f)
-    res.update(wall=float(wall), rss_mb=int(rss_kb) / 1024, load=float(wall) - res["seconds"])
+    res.update(wall=float(wall), rss_mb=int(rss_kb) / 1024, load=float(wall) - res["seconds"], cpu=float(user) + float(system))
     return res
 
 
@@ -418,26 +418,27 @@ def cmd_run(args):
             log.write(json.dumps(res) + "\n")
             log.flush()
             runs[name].append(res)
-            print(f"  round {r} {name:<13} wall {res['wall']:7.1f} s  load {res['load']:5.1f} s  "
+            print(f"  round {r} {name:<13} wall {res['wall']:7.1f} s  CPU {res['cpu']:7.1f} s  load {res['load']:5.1f} s  "
                   f"peak RSS {res['rss_mb']:6.0f} MB  entities {res['entities']}", flush=True)
     med = {}
     for name, rs in runs.items():
-        m = {k: statistics.median(x[k] for x in rs) for k in ("wall", "load", "seconds", "rss_mb")}
+        m = {k: statistics.median(x[k] for x in rs) for k in ("wall", "load", "seconds", "rss_mb", "cpu")}
         m["wps"] = statistics.median(words / x["wall"] for x in rs)
         m["wps_steady"] = statistics.median(words / x["seconds"] for x in rs)
         m["entities"] = rs[-1]["entities"]
         med[name] = m
     ref = med.get("transformers")
     print()
-    print(f"{'engine':<13} | {'load s':>6} | {'words/s':>8} | {'steady words/s':>14} | {'peak RSS':>8} | "
+    print(f"{'engine':<13} | {'load s':>6} | {'words/s':>8} | {'steady words/s':>14} | {'CPU s':>6} | {'peak RSS':>8} | "
           f"{'× transformers':>14} | {'entities':>8}")
-    print("-" * 92)
+    print("-" * 101)
     for name, m in med.items():
         ratio = f"{m['wps'] / ref['wps']:.2f} / {m['wps_steady'] / ref['wps_steady']:.2f}" if ref else "-"
-        print(f"{name:<13} | {m['load']:6.1f} | {m['wps']:8,.0f} | {m['wps_steady']:14,.0f} | "
+        print(f"{name:<13} | {m['load']:6.1f} | {m['wps']:8,.0f} | {m['wps_steady']:14,.0f} | {m['cpu']:6.1f} | "
               f"{m['rss_mb']:5,.0f} MB | {ratio:>14} | {m['entities']:8,}")
     print("words/s: whole process (load included), median over rounds; steady: processing only (wall −"
-          " load); × transformers: both, in that order; load = wall − the engine's own processing time;"
+          " load); CPU s: user + system time of the process (all its threads), the figure least moved by"
+          " other work on a shared machine; × transformers: both, in that order; load = wall − the engine's own processing time;"
           " peak RSS: GNU time's maximum resident set (for spaCy with n_process > 1: the largest process)."
           " Entities are counted, not scored: accuracy is not compared here.")
 

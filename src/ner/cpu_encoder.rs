@@ -5,13 +5,15 @@
 //!   pool, with single-threaded ops: no padding is computed, no mask is needed, threads never
 //!   wait for each other between layers, and a window's result cannot depend on what else is
 //!   in its batch or on the thread count.
-//! * Query, key and value are one product.
+//! * Query, key and value are one product; attention is fused ([`attention`]).
 //! * [`Precision::Int8`] runs every Linear layer of the transformer blocks with FBGEMM's int8
-//!   kernels (weights quantised once, per output row; activations quantised per window);
-//!   embeddings, LayerNorms, attention products and the classifier stay in fp32. At this
-//!   model's size the Linear layers are most of the work, and int8 runs them at about twice
-//!   fp32's rate on CPUs with AVX-512 VNNI or AVX2. The accuracy cost is measured by `byline
-//!   eval --precision int8` (see the model card).
+//!   kernels (weights quantised once, per output row; activations quantised per window, the
+//!   `[CLS]` and `[SEP]` rows of the feed-forward products apart); embeddings, LayerNorms,
+//!   attention and the classifier stay in fp32. At this model's size the Linear layers are most
+//!   of the work, and int8 runs them at about twice fp32's rate on CPUs with AVX-512 VNNI or
+//!   AVX2. The accuracy cost is measured by `byline eval --precision int8` (see the model card).
+//! * `BYLINE_PROFILE=1` prints the time of each step when the encoder is dropped
+//!   (docs/benchmarks.md).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
