@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Version of the output record layout (docs/output.md, docs/output.schema.json).
-pub const SCHEMA_VERSION: &str = "1.0";
+/// 1.1 added `id` to entities and quote speakers.
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// A half-open range of Unicode scalar values into the article text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,6 +102,10 @@ pub struct Entity {
     /// Filled by the linking stage; null when unlinked.
     #[serde(default)]
     pub link: Option<Link>,
+    /// Identity across articles (src/identity.rs): the KB id when linked, else
+    /// `byline:<label>:<name>`. Absent in output written before schema 1.1.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 impl Entity {
@@ -148,6 +153,15 @@ pub struct Speaker {
     pub entity: Option<usize>,
     /// Knowledge-base id of the resolved entity, once linking has run.
     pub kb_id: Option<String>,
+    /// Identity across articles: the resolved entity's `id`, else one made from `name`; null
+    /// for unnamed sources (src/identity.rs).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// How the speaker was found: `frame` (beside the quote, in its sentence), `continuation`
+    /// (the speaker of the quote this one carries on) or `context` (named in an earlier
+    /// sentence). Absent in records written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +299,7 @@ mod tests {
             label: "ORG".into(),
             score: 1.0,
             link: None,
+            id: None,
         });
         assert!(doc.check_offsets().is_ok());
         doc.entities[0].start = 19;

@@ -90,8 +90,7 @@ pub fn count_records(sources: &[Source]) -> Option<usize> {
             return 1;
         }
         let Ok(f) = File::open(p) else { return 1 };
-        let reader: Box<dyn Read> = if name.ends_with(".gz") { Box::new(MultiGzDecoder::new(f)) } else { Box::new(f) };
-        BufReader::new(reader).split(b'\n').filter(|l| l.as_ref().map_or(true, |l| !l.iter().all(u8::is_ascii_whitespace))).count()
+        BufReader::new(decompressed(f, name)).split(b'\n').filter(|l| l.as_ref().map_or(true, |l| !is_blank_line(l))).count()
     };
     let mut total = 0;
     for s in sources {
@@ -114,8 +113,7 @@ fn read_file(path: &Path, root: Option<&Path>) -> Box<dyn Iterator<Item = Docume
         Err(e) => return Box::new(std::iter::once(Document::failed(display, format!("cannot open {}: {e}", path.display())))),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-    let reader: Box<dyn Read + Send> =
-        if name.ends_with(".gz") { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let reader = decompressed(file, &name);
     if is_jsonl_name(&name) {
         Box::new(jsonl(Box::new(BufReader::with_capacity(1 << 16, reader)), display))
     } else {
@@ -125,10 +123,44 @@ fn read_file(path: &Path, root: Option<&Path>) -> Box<dyn Iterator<Item = Docume
     }
 }
 
+/// U+FEFF in UTF-8: the byte-order mark some editors (Notepad, Excel's "CSV UTF-8") put at the
+/// start of a file. It is not part of the text and is dropped.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A JSONL line that holds no record: whitespace, or a byte-order mark alone.
+fn is_blank_line(line: &[u8]) -> bool {
+    line.strip_prefix(BOM).unwrap_or(line).iter().all(u8::is_ascii_whitespace)
+}
+
+/// A file's bytes, gunzipped when its name ends in `.gz`.
+fn decompressed(file: File, name: &str) -> Box<dyn Read + Send> {
+    if name.ends_with(".gz") {
+        Box::new(MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    }
+}
+
+/// A JSONL source for readers of byline's output (`byline view`): `-` is standard input, a
+/// `.gz` file is gunzipped. Yields what [`json_lines`] yields.
+pub fn open_jsonl(arg: &str) -> io::Result<impl Iterator<Item = (String, Result<Value, String>)> + Send> {
+    let reader: Box<dyn Read + Send> = if arg == "-" {
+        Box::new(io::stdin())
+    } else {
+        let name = Path::new(arg).file_name().and_then(|n| n.to_str()).unwrap_or("");
+        decompressed(File::open(arg)?, name)
+    };
+    let source = if arg == "-" { "<stdin>".to_string() } else { arg.to_string() };
+    Ok(json_lines(Box::new(BufReader::with_capacity(1 << 16, reader)), source))
+}
+
 fn text_article(id: String, mut reader: Box<dyn Read + Send>) -> Document {
     let mut bytes = Vec::new();
     if let Err(e) = reader.read_to_end(&mut bytes) {
         return Document::failed(id, format!("cannot read: {e}"));
+    }
+    if bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
     }
     match String::from_utf8(bytes) {
         Ok(text) => article(id, None, text, None),
@@ -153,6 +185,12 @@ fn article(id: String, title: Option<String>, text: String, meta: Option<serde_j
 
 /// One article per line: `{"id", "text", "title"?, ...}`; other fields go to `meta`.
 fn jsonl(reader: Box<dyn BufRead + Send>, source: String) -> impl Iterator<Item = Document> + Send {
+    json_lines(reader, source).map(|(where_, value)| record_document(value, where_))
+}
+
+/// The JSON values of a JSONL stream, one per non-blank line, each with where it came from
+/// (`SOURCE:LINE`, lines numbered from 1, blank lines counted), or why the line has none.
+pub fn json_lines(reader: Box<dyn BufRead + Send>, source: String) -> impl Iterator<Item = (String, Result<Value, String>)> + Send {
     let mut lines = reader.split(b'\n');
     let mut line_no = 0usize;
     std::iter::from_fn(move || loop {
@@ -161,31 +199,33 @@ fn jsonl(reader: Box<dyn BufRead + Send>, source: String) -> impl Iterator<Item 
         let where_ = format!("{source}:{line_no}");
         let bytes = match line {
             Ok(b) => b,
-            Err(e) => return Some(Document::failed(where_, format!("cannot read: {e}"))),
+            Err(e) => return Some((where_, Err(format!("cannot read: {e}")))),
         };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if is_blank_line(&bytes) {
             continue;
         }
-        return Some(parse_json_record(&bytes, where_));
+        return Some((where_, parse_json_line(&bytes)));
     })
 }
 
-pub fn parse_json_record(bytes: &[u8], where_: String) -> Document {
-    let line = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => return Document::failed(where_, format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to())),
-    };
-    let value: Value = match serde_json::from_str(line) {
+/// One record of a JSONL input. The id is the record's `id` when it is a non-empty string, its
+/// decimal digits when it is an integer, and `where_` (`FILE:LINE`) when it is missing, null or
+/// empty; any other `id` (a fraction, a boolean, an array, an object) makes an error record named
+/// `where_`, since no one rule would give it a stable, readable id.
+fn record_document(value: Result<Value, String>, where_: String) -> Document {
+    let value = match value {
         Ok(v) => v,
-        Err(e) => return Document::failed(where_, format!("malformed JSON: {e}")),
+        Err(e) => return Document::failed(where_, e),
     };
     let Value::Object(mut obj) = value else {
         return Document::failed(where_, "a record must be a JSON object with \"id\" and \"text\"");
     };
     let id = match obj.remove("id") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        Some(Value::Number(n)) => n.to_string(),
-        _ => where_.clone(),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        None | Some(Value::Null) | Some(Value::String(_)) => Ok(where_.clone()),
+        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        Some(Value::Number(n)) => Err(format!("\"id\" {n} is not an integer (it has a fraction or an exponent, or needs more than 64 bits): write such ids as strings")),
+        Some(other) => Err(format!("\"id\" must be a string or an integer, found {}", json_type(&other))),
     };
     let title = match obj.remove("title") {
         Some(Value::String(s)) => Some(s),
@@ -193,19 +233,66 @@ pub fn parse_json_record(bytes: &[u8], where_: String) -> Document {
     };
     let text = obj.remove("text");
     let meta = (!obj.is_empty()).then_some(obj);
+    let failed = |id: String, error: String| {
+        let mut d = Document::failed(id, error);
+        d.meta = meta.clone();
+        d
+    };
+    let id = match id {
+        Ok(id) => id,
+        Err(e) => return failed(where_, e),
+    };
     match text {
         Some(Value::String(text)) => article(id, title, text, meta),
-        Some(other) => {
-            let mut d = Document::failed(id, format!("\"text\" must be a string, found {}", json_type(&other)));
-            d.meta = meta;
-            d
+        Some(other) => failed(id, format!("\"text\" must be a string, found {}", json_type(&other))),
+        None => failed(id, "the record has no \"text\" field".to_string()),
+    }
+}
+
+/// One JSON value from one line of a JSONL file (byline's input, or its output read back).
+/// A byte-order mark before it is dropped (a file's first line, or files concatenated with
+/// `cat`), and so is a line end's `\r` (JSON whitespace). Escapes of lone UTF-16 surrogates
+/// (`"\ud800"`, left by tools that cut a string between the halves of an emoji's pair) become
+/// U+FFFD, one char as the lone surrogate was one in the writer's string, so offsets computed on
+/// the original string by such a tool still hold. Err: a message for the error record.
+pub fn parse_json_line(bytes: &[u8]) -> Result<Value, String> {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let line = std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()))?;
+    serde_json::from_str(line).or_else(|e| match repair_lone_surrogates(line) {
+        Some(repaired) => serde_json::from_str(&repaired).map_err(|e| format!("malformed JSON: {e}")),
+        None => Err(format!("malformed JSON: {e}")),
+    })
+}
+
+/// `line` with every `\uXXXX` escape of an unpaired UTF-16 surrogate replaced by `\uFFFD`;
+/// None when it has none.
+fn repair_lone_surrogates(line: &str) -> Option<String> {
+    let bytes = line.as_bytes();
+    let escape_at = |i: usize| -> Option<u16> {
+        let hex = bytes.get(i..i + 6)?;
+        (hex[0] == b'\\' && hex[1] == b'u' && hex[2..].iter().all(u8::is_ascii_hexdigit))
+            .then(|| u16::from_str_radix(std::str::from_utf8(&hex[2..]).expect("hex digits"), 16).expect("4 hex digits"))
+    };
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
         }
-        None => {
-            let mut d = Document::failed(id, "the record has no \"text\" field");
-            d.meta = meta;
-            d
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => i += 12,
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&line[copied..i]);
+                out.push_str("\\uFFFD");
+                i += 6;
+                copied = i;
+            }
+            Some(_) => i += 6,
+            None => i += 2, // another escape: `\\`, `\"`, `\n`, …
         }
     }
+    (copied > 0).then(|| out + &line[copied..])
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -286,5 +373,90 @@ mod tests {
         assert!(out[6].error.as_ref().unwrap().contains("UTF-8"));
         assert!(out[7].error.as_ref().unwrap().contains("UTF-8"));
         assert!(out[8].error.as_ref().unwrap().contains("cannot open"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_from_text_files_and_jsonl_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"\xEF\xBB\xBFTitle\nBody.").unwrap();
+        // A BOM on the first line, and one inside where two files were concatenated.
+        let mut lines = b"\xEF\xBB\xBF{\"id\":\"j1\",\"text\":\"One.\"}\n".to_vec();
+        lines.extend_from_slice(b"\xEF\xBB\xBF{\"id\":\"j2\",\"text\":\"Two.\"}\n\xEF\xBB\xBF\n");
+        std::fs::write(dir.path().join("b.jsonl"), lines).unwrap();
+        let out = docs(&[Source::Dir(dir.path().into())]);
+        let got: Vec<(&str, &str, Option<&str>)> = out.iter().map(|d| (d.id.as_str(), d.text.as_str(), d.error.as_deref())).collect();
+        assert_eq!(got, vec![("a.txt", "Title\nBody.", None), ("j1", "One.", None), ("j2", "Two.", None)]);
+        assert_eq!(out[0].title.as_deref(), Some("Title"));
+    }
+
+    #[test]
+    fn crlf_line_ends_split_jsonl_lines_and_stay_in_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"Title\r\n\r\nBody one.\r\n").unwrap();
+        std::fs::write(dir.path().join("b.jsonl"), b"{\"id\":\"j1\",\"text\":\"One\\r\\nTwo\"}\r\n\r\n{\"id\":\"j2\",\"text\":\"Three.\"}\r\n").unwrap();
+        let out = docs(&[Source::Dir(dir.path().into())]);
+        let got: Vec<(&str, &str, Option<&str>)> = out.iter().map(|d| (d.id.as_str(), d.text.as_str(), d.error.as_deref())).collect();
+        assert_eq!(got, vec![("a.txt", "Title\r\n\r\nBody one.\r\n", None), ("j1", "One\r\nTwo", None), ("j2", "Three.", None)]);
+        assert_eq!(out[0].title.as_deref(), Some("Title"), "no \\r in the title");
+    }
+
+    #[test]
+    fn integer_ids_become_strings_and_other_non_strings_are_errors() {
+        let lines = [
+            r#"{"id":42,"text":"A."}"#,
+            r#"{"id":-7,"text":"B."}"#,
+            r#"{"id":18446744073709551615,"text":"C."}"#,
+            r#"{"id":null,"text":"D."}"#,
+            r#"{"id":"","text":"E."}"#,
+            r#"{"text":"F."}"#,
+            r#"{"id":4.5,"text":"G."}"#,
+            r#"{"id":1e3,"text":"H."}"#,
+            r#"{"id":true,"text":"I.","source":"x"}"#,
+            r#"{"id":["a"],"text":"J."}"#,
+            r#"{"id":{"n":1},"text":"K."}"#,
+        ];
+        let input = lines.join("\n");
+        let out: Vec<Document> = jsonl(Box::new(io::Cursor::new(input.into_bytes())), "in.jsonl".into()).collect();
+        let got: Vec<(&str, bool)> = out.iter().map(|d| (d.id.as_str(), d.error.is_some())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("42", false),
+                ("-7", false),
+                ("18446744073709551615", false),
+                ("in.jsonl:4", false),
+                ("in.jsonl:5", false),
+                ("in.jsonl:6", false),
+                ("in.jsonl:7", true),
+                ("in.jsonl:8", true),
+                ("in.jsonl:9", true),
+                ("in.jsonl:10", true),
+                ("in.jsonl:11", true),
+            ]
+        );
+        assert!(out[6].error.as_deref().unwrap().contains("\"id\" 4.5 is not an integer"), "{:?}", out[6].error);
+        assert!(out[8].error.as_deref().unwrap().contains("must be a string or an integer, found a boolean"));
+        assert_eq!(out[8].meta.as_ref().unwrap()["source"], "x", "an error record keeps its other fields");
+        assert!(out[9].error.as_deref().unwrap().contains("found an array"));
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let cases = [
+            (r#"{"id":"a","text":"cut \ud83d here"}"#, "cut \u{FFFD} here"),
+            (r#"{"id":"a","text":"\udc4d then \ud83d"}"#, "\u{FFFD} then \u{FFFD}"),
+            (r#"{"id":"a","text":"\uD83D\uDC4D pair \ud83d\ud83d\udc4d"}"#, "👍 pair \u{FFFD}👍"),
+            (r#"{"id":"a","text":"not an escape: \\ud800 \\\ud800"}"#, "not an escape: \\ud800 \\\u{FFFD}"),
+        ];
+        for (line, text) in cases {
+            let doc = record_document(parse_json_line(line.as_bytes()), "in:1".into());
+            assert_eq!(doc.error, None, "{line}");
+            assert_eq!(doc.text, text, "{line}");
+        }
+        assert_eq!(repair_lone_surrogates(r#"{"text":"\ud83d\udc4d \u00e9 \\u"}"#), None, "nothing to repair");
+        // Other malformed JSON stays an error naming the problem.
+        let doc = record_document(parse_json_line(br#"{"id":"a","text":"\ud800"#), "in:3".into());
+        assert_eq!(doc.id, "in:3");
+        assert!(doc.error.unwrap().contains("malformed JSON"));
     }
 }

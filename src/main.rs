@@ -38,26 +38,98 @@ enum Command {
     /// Build the entity-linking gazetteer.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Tables over a corpus of annotated output: speakers, entities, quotes and co-mentions,
+    /// as CSV and Parquet (docs/report.md).
+    ///
+    /// Exit status: 0, or 3 when some lines were not byline records (they are skipped and
+    /// counted), 1 when the report could not be written.
+    Report(ReportArgs),
+    /// Write one self-contained HTML page to look at annotated articles (docs/view.md).
+    View(ViewArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Output of `byline annotate`: JSONL files, .jsonl.gz, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Folder for speakers, entities, quotes and comentions (.csv and .parquet each); created
+    /// if missing, its tables replaced.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Leave out co-mention pairs found in fewer articles than this.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    min_comentions: u32,
+    /// Most distinct co-mention pairs held in memory (the default fits a 64 MiB table); past
+    /// it the rarest are dropped and the summary says how far counts may be off.
+    #[arg(long, default_value_t = 3_500_000, value_name = "N")]
+    max_pairs: usize,
+    /// Print the summary as JSON on stderr.
+    #[arg(long)]
+    summary_json: bool,
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    /// byline output: JSONL files, .gz of them, or - for standard input.
+    #[arg(required = true, value_name = "INPUT.jsonl")]
+    inputs: Vec<String>,
+    /// The page (default: standard output).
+    #[arg(short, long, value_name = "PAGE.html")]
+    output: Option<PathBuf>,
+    /// Records to pass over before the first one shown, to page through a large corpus.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    skip: usize,
+    /// Records a page shows at most (each adds its HTML to the page).
+    #[arg(long, default_value_t = byline::view::DEFAULT_MAX_ARTICLES, value_name = "N")]
+    max_articles: usize,
 }
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Training data: a CoNLL column file or byline JSONL with entities.
+    /// What to train: the NER model (a BERT-family encoder), or the speaker selector of direct
+    /// quotes (docs/quotes.md; data: PolNeAR or byline JSONL gold with quotes).
+    #[arg(long, value_enum, default_value_t = TrainTask::Ner)]
+    task: TrainTask,
+    /// Training data: a CoNLL column file or byline JSONL with entities (ner); PolNeAR JSONL or
+    /// byline JSONL with quotes (quotes).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
-    /// Dev data, scored after each epoch; the best epoch's model is kept.
+    /// Dev data, scored after each epoch; the best epoch's model is kept (ner). Scored once at
+    /// the end (quotes).
     #[arg(long, value_name = "FILE")]
     dev: Option<PathBuf>,
-    /// Base encoder directory (config.json, tokenizer.json, model.safetensors).
+    /// Base encoder directory (config.json, tokenizer.json, model.safetensors); ner only.
     #[arg(long, value_name = "DIR")]
-    base: PathBuf,
+    base: Option<PathBuf>,
     /// Where the trained model goes.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
+    /// quotes: entities of the training texts (byline JSONL from `annotate --stages ner`), as
+    /// the model will see them; without, names come from capitalised words only.
+    #[arg(long, value_name = "PRED.jsonl")]
+    entities: Option<PathBuf>,
+    /// quotes: entities of the dev texts.
+    #[arg(long, value_name = "PRED.jsonl")]
+    dev_entities: Option<PathBuf>,
+    /// quotes: optimisation steps (full batch).
+    #[arg(long, default_value_t = 300)]
+    iterations: usize,
+    /// quotes: L2 penalty on the weights.
+    #[arg(long, default_value_t = 1e-3)]
+    l2: f64,
+    /// quotes: folds of the cross-validation on the training data (1: none).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// quotes: weight of each quote's copy without the rules' proposed speaker, so that the
+    /// model also learns to find speakers where the rules find none (0: no copies).
+    #[arg(long, default_value_t = 0.5)]
+    rule_dropout: f64,
     #[arg(long, default_value_t = 3)]
     epochs: usize,
-    #[arg(long, default_value_t = 1e-4)]
-    learning_rate: f64,
+    /// Learning rate (default: 1e-4 for ner, 0.05 for quotes).
+    #[arg(long)]
+    learning_rate: Option<f64>,
     /// Windows per optimisation step.
     #[arg(long, default_value_t = 16)]
     batch_size: usize,
@@ -95,6 +167,12 @@ struct TrainArgs {
     threads: Option<usize>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TrainTask {
+    Ner,
+    Quotes,
+}
+
 #[derive(Subcommand)]
 enum GazetteerCommand {
     /// Compile source files and folders (see docs/linking.md) into one gazetteer folder.
@@ -105,6 +183,9 @@ enum GazetteerCommand {
         /// Output folder, e.g. models/gazetteer-default.
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// Prior added for every source beyond the first that lists an entity (0 turns it off).
+        #[arg(long, value_name = "P", default_value_t = byline::link::gazetteer::sources::PRIOR_PER_SOURCE)]
+        prior_per_source: f32,
     },
     /// Show the entries a name can link to, with their priors and context.
     Lookup {
@@ -170,6 +251,10 @@ struct StageArgs {
     /// Stages to run, comma-separated (segmentation always runs).
     #[arg(long, value_delimiter = ',', default_value = "ner,quotes,link", value_name = "LIST")]
     stages: Vec<StageName>,
+    /// Speaker model of the quotes stage (a speaker.json from `byline train --task quotes`).
+    /// Default: the one built in (models/quotes-default).
+    #[arg(long, value_name = "FILE")]
+    quote_model: Option<PathBuf>,
 }
 
 /// What the annotating stages need: the model, the stage list, the gazetteer.
@@ -234,6 +319,14 @@ struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// List each error of a direct quote (wrong speaker, missed, spurious) with its context.
+    #[arg(long)]
+    errors: bool,
+    /// Take the entities from these predictions (byline JSONL, paired by id) instead of running
+    /// NER, so that the later stages can be rerun without the model: annotate once with
+    /// `--stages ner`, then `eval --entities-from THAT --stages quotes`.
+    #[arg(long, value_name = "PRED.jsonl", conflicts_with_all = ["pred", "gold_entities"])]
+    entities_from: Option<PathBuf>,
 }
 
 /// Keeps freed memory in the heap instead of returning it to the kernel. libtorch allocates and
@@ -254,8 +347,12 @@ fn main() -> ExitCode {
         Command::Annotate(args) => annotate(args),
         Command::Eval(args) => run_eval(args).map(|_| ExitCode::SUCCESS),
         Command::Train(args) => run_train(args).map(|_| ExitCode::SUCCESS),
-        Command::Gazetteer(GazetteerCommand::Build { sources, output }) => build_gazetteer(&sources, &output).map(|_| ExitCode::SUCCESS),
+        Command::Gazetteer(GazetteerCommand::Build { sources, output, prior_per_source }) => {
+            build_gazetteer(&sources, &output, prior_per_source).map(|_| ExitCode::SUCCESS)
+        }
         Command::Gazetteer(GazetteerCommand::Lookup { names, link }) => lookup(&names, &link).map(|_| ExitCode::SUCCESS),
+        Command::Report(args) => report(args),
+        Command::View(args) => view(args).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -341,19 +438,27 @@ fn load_ner(args: &ModelArgs) -> Result<Ner> {
 fn build_stages(args: &PipelineArgs) -> Result<Stages> {
     set_threads(args.model.threads);
     let PipelineArgs { model, stages, link } = args;
-    let mut out = Stages { ner: None, quotes: false, linker: None };
+    let mut out = Stages { ner: None, quotes: None, linker: None };
     for stage in &stages.stages {
         match stage {
             StageName::Ner => out.ner = Some(load_ner(model)?),
-            StageName::Quotes => out.quotes = true,
+            StageName::Quotes => {
+                out.quotes = Some(match &stages.quote_model {
+                    Some(path) => byline::quotes::select::SpeakerModel::load(path)?,
+                    None => byline::quotes::select::SpeakerModel::builtin().clone(),
+                })
+            }
             StageName::Link => out.linker = Some(Linker::new(load_gazetteer(link)?, link.link_threshold, link.explain)),
         }
     }
     Ok(out)
 }
 
-fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
-    let (gazetteer, log) = byline::link::gazetteer::sources::build(sources)?;
+fn build_gazetteer(sources: &[PathBuf], output: &Path, prior_per_source: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&prior_per_source) {
+        anyhow::bail!("--prior-per-source must be between 0 and 1, not {prior_per_source}");
+    }
+    let (gazetteer, log) = byline::link::gazetteer::sources::build_with(sources, prior_per_source)?;
     gazetteer.save(output)?;
     for (path, family) in &log.files {
         eprintln!("read {} ({family:?})", path.display());
@@ -365,12 +470,12 @@ fn build_gazetteer(sources: &[PathBuf], output: &Path) -> Result<()> {
         eprintln!("{what}: {n}");
     }
     let counts: Vec<String> = gazetteer.counts().iter().map(|(k, n)| format!("{} {n}", k.name())).collect();
-    let aliases: usize = gazetteer.entries().iter().map(|e| e.aliases.len()).sum();
+    let aliases: usize = gazetteer.entries().map(|e| e.aliases.len()).sum();
     let mut namespaces: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for e in gazetteer.entries() {
-        *namespaces.entry(e.id.split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
+    for i in 0..gazetteer.len() as u32 {
+        *namespaces.entry(gazetteer.id(i).split_once(':').map_or("wikidata", |(ns, _)| ns)).or_default() += 1;
     }
-    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.entries().len(), counts.join(", "), output.display());
+    eprintln!("byline: {} entries ({}), {aliases} aliases, ids {namespaces:?} → {}", gazetteer.len(), counts.join(", "), output.display());
     Ok(())
 }
 
@@ -403,12 +508,28 @@ fn annotate(args: AnnotateArgs) -> Result<ExitCode> {
     } else {
         eprintln!("byline: {summary}");
     }
+    for warning in summary.warnings() {
+        eprintln!("byline: warning: {warning}");
+    }
     Ok(if summary.errors > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
 }
 
+fn report(args: ReportArgs) -> Result<ExitCode> {
+    let opts = byline::report::ReportOptions { inputs: args.inputs, output: args.output, min_comentions: args.min_comentions, max_pairs: args.max_pairs };
+    let summary = byline::report::report(&opts)?;
+    if args.summary_json {
+        eprintln!("{}", serde_json::to_string(&summary)?);
+    } else {
+        eprintln!("byline: {summary}");
+        eprintln!("wrote {}/{{speakers,entities,quotes,comentions}}.{{csv,parquet}}", opts.output.display());
+    }
+    Ok(if summary.unreadable > 0 { ExitCode::from(EXIT_RECORD_ERRORS) } else { ExitCode::SUCCESS })
+}
+
 fn run_eval(mut args: EvalArgs) -> Result<()> {
-    if args.gold_entities {
-        // The gold mentions stand in for the NER stage, so no model is needed.
+    if args.gold_entities || args.entities_from.is_some() {
+        // The gold or earlier predicted mentions stand in for the NER stage, so no model is
+        // needed.
         args.pipeline.stages.stages.retain(|s| *s != StageName::Ner);
     }
     let gold_path = args.gold.or(args.conll).expect("clap requires one");
@@ -424,6 +545,9 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
                 for (doc, g) in docs.iter_mut().zip(&gold) {
                     eval::gold::copy_entities(g, doc);
                 }
+            }
+            if let Some(path) = &args.entities_from {
+                copy_predicted_entities(path, &mut docs)?;
             }
             for chunk in docs.chunks_mut(64) {
                 stages.run(chunk);
@@ -445,7 +569,7 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     };
     let gazetteer = stages.as_ref().and_then(|s| s.linker.as_ref()).map(Linker::gazetteer).or(loaded.as_ref());
     let known_ids = gazetteer.map(Gazetteer::ids);
-    let report = eval::evaluate_with_ids(&gold, &pred, known_ids.as_ref())?;
+    let report = eval::evaluate_listing_errors(&gold, &pred, known_ids.as_ref(), args.errors)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -454,17 +578,55 @@ fn run_eval(mut args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
+/// `eval --entities-from`: the entities of earlier predictions, paired with the documents by id
+/// and text (a document with no such prediction keeps none).
+fn copy_predicted_entities(path: &Path, docs: &mut [byline::document::Document]) -> Result<()> {
+    let records = byline::output::read_records(path)?;
+    let by_id: std::collections::HashMap<&str, &byline::output::Record> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut found = 0;
+    for doc in docs.iter_mut() {
+        if let Some(r) = by_id.get(doc.id.as_str()) {
+            if r.text != doc.text {
+                bail!("--entities-from {}: document {:?} has another text than the gold's", path.display(), doc.id);
+            }
+            doc.entities = r.entities.iter().map(|e| byline::document::Entity { link: None, ..e.clone() }).collect();
+            found += 1;
+        }
+    }
+    if found == 0 && !docs.is_empty() {
+        bail!("--entities-from {}: no record matches a gold document by id (gold ids look like {:?})", path.display(), docs[0].id);
+    }
+    Ok(())
+}
+
 fn run_train(args: TrainArgs) -> Result<()> {
+    if args.task == TrainTask::Quotes {
+        let opts = byline::train::quotes::QuoteTrainOptions {
+            train: args.train,
+            entities: args.entities,
+            dev: args.dev,
+            dev_entities: args.dev_entities,
+            output: args.output,
+            iterations: args.iterations,
+            learning_rate: args.learning_rate.unwrap_or(0.05),
+            l2: args.l2,
+            folds: args.folds,
+            rule_dropout: args.rule_dropout,
+        };
+        byline::train::quotes::train(&opts)?;
+        return Ok(());
+    }
+    let Some(base) = args.base else { bail!("--task ner needs --base DIR: the encoder to fine-tune (see scripts/train_ner.sh)") };
     if let Some(n) = args.threads {
         tch::set_num_threads(n as i32);
     }
     let opts = byline::train::TrainOptions {
         train: args.train,
         dev: args.dev,
-        base: args.base,
+        base,
         output: args.output,
         epochs: args.epochs,
-        learning_rate: args.learning_rate,
+        learning_rate: args.learning_rate.unwrap_or(1e-4),
         batch_size: args.batch_size,
         warmup: args.warmup,
         weight_decay: args.weight_decay,
@@ -485,5 +647,25 @@ fn run_train(args: TrainArgs) -> Result<()> {
         opts.output.display(),
         log.seconds
     );
+    Ok(())
+}
+
+fn view(args: ViewArgs) -> Result<()> {
+    let opts = byline::view::ViewOptions { skip: args.skip, max_articles: args.max_articles };
+    let (summary, to) = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot write to {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            (byline::view::write_page(&args.inputs, &opts, &mut out)?, path.display().to_string())
+        }
+        None => (byline::view::write_page(&args.inputs, &opts, &mut std::io::BufWriter::new(std::io::stdout().lock()))?, "standard output".into()),
+    };
+    eprintln!("byline: view of {} of {} records ({} with errors) → {to}", summary.shown, summary.records, summary.errors);
+    if summary.shown < summary.records {
+        eprintln!("byline: the page holds records {}–{}; --skip and --max-articles choose others", args.skip + 1, args.skip + summary.shown);
+    }
+    if summary.bad_spans > 0 {
+        eprintln!("byline: warning: {} spans do not fit their article's text and are not drawn (the page says where)", summary.bad_spans);
+    }
     Ok(())
 }

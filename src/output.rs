@@ -66,19 +66,27 @@ pub fn write_record<W: Write>(out: &mut W, doc: Document) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// Opens an output file for reading line by line, gunzipping a `.gz`; `-` is standard input.
+pub fn open_lines(path: &std::path::Path) -> anyhow::Result<Box<dyn io::BufRead>> {
+    use anyhow::Context;
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::BufReader::with_capacity(1 << 20, io::stdin())));
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(io::BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(io::BufReader::with_capacity(1 << 20, file))
+    })
+}
+
 /// Reads an output file back, one record per line; a line that does not parse is an error
 /// naming the line.
 pub fn read_records(path: &std::path::Path) -> anyhow::Result<Vec<Record>> {
     use anyhow::Context;
     use std::io::BufRead;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let reader: Box<dyn io::Read> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
     let mut out = Vec::new();
-    for (n, line) in io::BufReader::new(reader).lines().enumerate() {
+    for (n, line) in open_lines(path)?.lines().enumerate() {
         let line = line.with_context(|| format!("{}:{}: cannot read", path.display(), n + 1))?;
         if line.trim().is_empty() {
             continue;
@@ -97,11 +105,11 @@ mod tests {
     #[test]
     fn record_round_trips_and_keeps_field_order() {
         let mut doc = Document::new("a1", "Putin spoke.");
-        doc.entities.push(Entity { start: 0, end: 5, text: "Putin".into(), label: "PER".into(), score: 0.98, link: None });
+        doc.entities.push(Entity { start: 0, end: 5, text: "Putin".into(), label: "PER".into(), score: 0.98, link: None, id: None });
         let mut buf = Vec::new();
         write_record(&mut buf, doc).unwrap();
         let line = String::from_utf8(buf).unwrap();
-        assert!(line.starts_with(r#"{"schema_version":"1.0","id":"a1","text":"Putin spoke.","entities":[{"start":0,"end":5"#), "{line}");
+        assert!(line.starts_with(r#"{"schema_version":"1.1","id":"a1","text":"Putin spoke.","entities":[{"start":0,"end":5"#), "{line}");
         assert!(line.contains(r#""link":null"#));
         assert!(line.ends_with("\"quotes\":[]}\n"), "{line}");
         let rec: Record = serde_json::from_str(&line).unwrap();

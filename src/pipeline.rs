@@ -6,7 +6,7 @@
 //! and output order equals input order. Failures stay with their record: a record
 //! that cannot be read or annotated is written with its `error`, counted, and the run goes on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -20,6 +20,7 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 
 use crate::document::Document;
+use crate::identity;
 use crate::ingest::{self, Source};
 use crate::link::Linker;
 use crate::ner::{self, Encoded, Ner};
@@ -30,8 +31,8 @@ use crate::segment;
 /// The annotating stages, each optional.
 pub struct Stages {
     pub ner: Option<Ner>,
-    /// Quote extraction (after NER, whose entities resolve speakers).
-    pub quotes: bool,
+    /// Quote extraction with this speaker model (after NER, whose entities resolve speakers).
+    pub quotes: Option<quotes::select::SpeakerModel>,
     pub linker: Option<Linker>,
 }
 
@@ -54,7 +55,7 @@ impl Stages {
     }
 
     fn after_model(&self) -> AfterModel<'_> {
-        AfterModel { quotes: self.quotes, linker: self.linker.as_ref() }
+        AfterModel { quotes: self.quotes.as_ref(), linker: self.linker.as_ref() }
     }
 }
 
@@ -73,20 +74,22 @@ impl BeforeModel<'_> {
     }
 }
 
-/// Quotes, then linking (it reads the entities and fills the quote speakers' ids).
+/// Quotes, then linking (it reads the entities and fills the quote speakers' ids), then the
+/// identities of entities and speakers across articles.
 struct AfterModel<'a> {
-    quotes: bool,
+    quotes: Option<&'a quotes::select::SpeakerModel>,
     linker: Option<&'a Linker>,
 }
 
 impl AfterModel<'_> {
     fn run(&self, docs: &mut [Document]) {
-        if self.quotes {
-            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", quotes::extract));
+        if let Some(model) = self.quotes {
+            docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "quotes", |d| quotes::extract_with(d, model)));
         }
         if let Some(linker) = self.linker {
             docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "linking", |d| linker.link(d)));
         }
+        docs.par_iter_mut().filter(|d| d.error.is_none()).for_each(|d| guarded(d, "identity", identity::assign));
     }
 }
 
@@ -135,9 +138,13 @@ impl Shard {
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
-        hash % self.count == self.index
+        id_hash(id) % self.count == self.index
     }
+}
+
+/// FNV-1a, 64-bit, over an id's bytes: the same on every machine and run.
+fn id_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -148,6 +155,9 @@ pub struct Summary {
     pub errors: usize,
     /// Records already in the output that `--resume` skipped.
     pub skipped: usize,
+    /// Records written in this run whose id an earlier record (of this run, or already in the
+    /// output when resuming) has too. All are annotated; see [`Summary::warnings`].
+    pub duplicate_ids: usize,
     pub entities: usize,
     pub quotes: usize,
     pub words: usize,
@@ -161,6 +171,21 @@ impl Summary {
         } else {
             0.0
         }
+    }
+}
+
+impl Summary {
+    /// What the user should know about the run besides the counts, one line each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.duplicate_ids > 0 {
+            out.push(format!(
+                "{} record{} repeat an id of an earlier record; all were annotated, but a reader keyed on id sees only one of each (docs/output.md#duplicate-ids)",
+                self.duplicate_ids,
+                if self.duplicate_ids == 1 { "" } else { "s" }
+            ));
+        }
+        out
     }
 }
 
@@ -188,8 +213,10 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
     let done = match (&opts.output, opts.resume) {
         (Some(path), true) => prepare_resume(path)?,
         (None, true) => bail!("--resume needs an output file (-o FILE): it reads what that file already holds"),
-        _ => HashSet::new(),
+        _ => HashMap::new(),
     };
+    // Ids already written, as hashes (8 bytes an id, so millions fit), to count repeated ids.
+    let mut seen_ids: HashSet<u64> = done.keys().map(|id| id_hash(id)).collect();
     let sink: Box<dyn Write + Send> = match &opts.output {
         None => Box::new(io::stdout()),
         Some(path) => {
@@ -205,7 +232,7 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
         }
     };
     let bar = progress_bar(opts);
-    let mut summary = Summary { skipped: done.len(), ..Default::default() };
+    let mut summary = Summary { skipped: done.values().sum(), ..Default::default() };
 
     // One slot a queue: enough to keep every step busy, while bounding what is in memory.
     let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Vec<Document>>(1);
@@ -215,12 +242,25 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
     std::thread::scope(|scope| -> Result<()> {
         let inputs = &opts.inputs;
         let chunk_words = opts.chunk_words.max(1);
-        let done = &done;
+        let mut done = done;
         let shard = opts.shard;
         scope.spawn(move || {
             let mut chunk = Vec::new();
             let mut words = 0;
-            let wanted = |d: &Document| shard.map_or(true, |s| s.contains(&d.id)) && !done.contains(&d.id);
+            // An id's first `done[id]` records in the input are the ones already written (output
+            // order is input order), so a resumed run skips exactly those, repeated ids included.
+            let wanted = |d: &Document| {
+                if !shard.map_or(true, |s| s.contains(&d.id)) {
+                    return false;
+                }
+                match done.get_mut(&d.id) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                }
+            };
             for doc in ingest::read_all(inputs).filter(wanted) {
                 words += doc.word_count().max(1);
                 chunk.push(doc);
@@ -259,6 +299,9 @@ pub fn annotate(stages: &Stages, opts: &AnnotateOptions) -> Result<Summary> {
             for chunk in out_rx {
                 for doc in chunk {
                     s.articles += 1;
+                    if !seen_ids.insert(id_hash(&doc.id)) {
+                        s.duplicate_ids += 1;
+                    }
                     if doc.error.is_some() {
                         s.errors += 1;
                     } else {
@@ -320,10 +363,10 @@ fn progress_bar(opts: &AnnotateOptions) -> ProgressBar {
     bar
 }
 
-/// Reads the ids already written to `path` and cuts off a partial last line left by a killed
-/// run, so appending continues from a clean record boundary.
-pub fn prepare_resume(path: &Path) -> Result<HashSet<String>> {
-    let mut ids = HashSet::new();
+/// Reads the ids already written to `path`, with how many records each has, and cuts off a
+/// partial last line left by a killed run, so appending continues from a clean record boundary.
+pub fn prepare_resume(path: &Path) -> Result<HashMap<String, usize>> {
+    let mut ids = HashMap::new();
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ids),
@@ -345,7 +388,7 @@ pub fn prepare_resume(path: &Path) -> Result<HashSet<String>> {
             .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
         match id {
             Some(id) => {
-                ids.insert(id);
+                *ids.entry(id).or_insert(0) += 1;
                 good_len += n as u64;
             }
             None => break, // a partial or damaged line: everything from here is redone

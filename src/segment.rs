@@ -13,19 +13,28 @@ pub fn segment(doc: &mut Document) {
     doc.sentences = doc.paragraphs.iter().flat_map(|p| sentences(&chars, *p)).collect();
 }
 
-/// Non-blank lines; a line break ends a paragraph (news files put one paragraph per line).
+/// Lines with words; a line break ends a paragraph (news files put one paragraph per line).
+/// A line of whitespace and punctuation alone (` .`, `*`, `--`), which scraped pages leave
+/// between paragraphs, is a separator, not a paragraph; one with a quotation mark is kept, as
+/// it may close a quote.
 fn paragraphs(chars: &[char]) -> Vec<CharSpan> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 0..=chars.len() {
         if i == chars.len() || chars[i] == '\n' || chars[i] == '\u{2029}' {
             if let Some(span) = trim(chars, CharSpan::new(start, i)) {
-                out.push(span);
+                if chars[span.start..span.end].iter().any(|&c| c.is_alphanumeric() || is_quotation_mark(c)) {
+                    out.push(span);
+                }
             }
             start = i + 1;
         }
     }
     out
+}
+
+fn is_quotation_mark(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '«' | '»' | '„' | '‘' | '’' | '\'')
 }
 
 fn trim(chars: &[char], span: CharSpan) -> Option<CharSpan> {
@@ -126,6 +135,15 @@ mod tests {
         segment(&mut doc);
         let paras: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
         assert_eq!(paras, vec!["Title", "First para. Two.", "Second para."]);
+        assert_eq!(doc.sentences.len(), 4);
+    }
+
+    #[test]
+    fn lines_of_punctuation_alone_separate_paragraphs() {
+        let mut doc = Document::new("t", "First para.\n .\nSecond para.\n \t\n*\n“\nThird para.\n");
+        segment(&mut doc);
+        let paras: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
+        assert_eq!(paras, vec!["First para.", "Second para.", "“", "Third para."]);
         assert_eq!(doc.sentences.len(), 4);
     }
 

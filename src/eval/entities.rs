@@ -91,7 +91,7 @@ mod tests {
     use crate::ner::tags;
 
     fn ent(s: usize, e: usize, l: &str) -> Entity {
-        Entity { start: s, end: e, text: String::new(), label: l.into(), score: 1.0, link: None }
+        Entity { start: s, end: e, text: String::new(), label: l.into(), score: 1.0, link: None, id: None }
     }
     fn gold(s: usize, e: usize, l: &str) -> GoldEntity {
         GoldEntity { span: CharSpan::new(s, e), label: l.into(), kb_id: None }

@@ -28,6 +28,9 @@ pub struct GoldQuote {
     pub content: Vec<CharSpan>,
     pub source: Vec<CharSpan>,
     pub cue: Vec<CharSpan>,
+    /// The source's full name where the gold gives it (byline JSONL: `speaker.name`), so that a
+    /// prediction naming the same person through another mention counts as right.
+    pub source_name: Option<String>,
     /// Whether the content is a direct quote (inside quotation marks).
     pub direct: bool,
 }
@@ -75,6 +78,8 @@ fn open(path: &Path) -> Result<Box<dyn Read>> {
 /// One JSON gold record, in whichever JSON layout it comes.
 fn json_doc(v: Value) -> Result<GoldDoc> {
     if v.get("schema_version").is_some() || v.get("entities").is_some() {
+        // A gold file of quotes alone (no `entities` key) scores no entities.
+        let annotates_entities = v.get("entities").is_some();
         let rec: Record = serde_json::from_value(v).context("not a byline record")?;
         let has_links = rec.entities.iter().any(|e| e.link.is_some());
         let entities = rec
@@ -82,17 +87,8 @@ fn json_doc(v: Value) -> Result<GoldDoc> {
             .iter()
             .map(|e| GoldEntity { span: e.span(), label: e.label.clone(), kb_id: e.link.as_ref().map(|l| l.kb_id.clone()) })
             .collect();
-        let quotes = rec
-            .quotes
-            .iter()
-            .map(|q| GoldQuote {
-                content: vec![CharSpan::new(q.start, q.end)],
-                source: q.speaker.iter().map(|s| CharSpan::new(s.start, s.end)).collect(),
-                cue: q.cue.iter().map(|c| CharSpan::new(c.start, c.end)).collect(),
-                direct: q.kind != crate::document::QuoteKind::Indirect,
-            })
-            .collect();
-        return Ok(GoldDoc { id: rec.id, text: rec.text, entities: Some(entities), quotes: Some(quotes), has_links });
+        let quotes = attributions(&rec.text, &rec.quotes);
+        return Ok(GoldDoc { id: rec.id, text: rec.text, entities: annotates_entities.then_some(entities), quotes: Some(quotes), has_links });
     }
     if v.get("ner").is_some() && v.get("labels").is_some() {
         return aida_doc(&v);
@@ -101,6 +97,37 @@ fn json_doc(v: Value) -> Result<GoldDoc> {
         return polnear_doc(v);
     }
     bail!("unrecognised gold record: expected the byline output schema (with \"entities\"), AIDA-CoNLL JSONL (with \"ner\" and \"labels\") or PolNeAR (with \"annotations\")")
+}
+
+/// The attributions of byline-format quotes. A quote is direct when its kind is `direct` (a mixed
+/// quote is a reported clause). Consecutive quotes of one paragraph with the same speaker mention,
+/// the later ones with the same cue or none (`“A,” she said, “B.”`, `“A,” she said. “B.”`), are
+/// one attribution in pieces, as PolNeAR annotates them and as predictions are grouped
+/// (eval/quotes.rs).
+fn attributions(text: &str, quotes: &[crate::document::Quote]) -> Vec<GoldQuote> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<GoldQuote> = Vec::new();
+    let mut last_speaker: Option<CharSpan> = None;
+    for q in quotes {
+        let content = CharSpan::new(q.start, q.end);
+        let source: Vec<CharSpan> = q.speaker.iter().map(|s| CharSpan::new(s.start, s.end)).collect();
+        let cue: Vec<CharSpan> = q.cue.iter().map(|c| CharSpan::new(c.start, c.end)).collect();
+        let direct = q.kind == crate::document::QuoteKind::Direct;
+        let joins = out.last().is_some_and(|prev: &GoldQuote| {
+            let gap_start = prev.content.last().map_or(content.start, |p| p.end).min(content.start);
+            let same_paragraph = !chars[gap_start.min(chars.len())..content.start.min(chars.len())].contains(&'\n');
+            last_speaker.is_some() && source.first() == last_speaker.as_ref() && same_paragraph && (cue.is_empty() || cue == prev.cue) && prev.direct == direct
+        });
+        match out.last_mut() {
+            Some(prev) if joins => prev.content.push(content),
+            _ => {
+                let source_name = q.speaker.as_ref().and_then(|s| s.name.clone());
+                out.push(GoldQuote { content: vec![content], source, cue, source_name, direct });
+            }
+        }
+        last_speaker = q.speaker.as_ref().map(|s| CharSpan::new(s.start, s.end));
+    }
+    out
 }
 
 /// An AIDA-CoNLL record: `text`, `ner` mentions (`span` in chars, `type`) and `labels` that give
@@ -150,6 +177,7 @@ pub fn copy_entities(gold: &GoldDoc, doc: &mut Document) {
             label: g.label.clone(),
             score: 1.0,
             link: None,
+            id: None,
         })
         .collect();
     doc.entities.sort_by_key(|e| (e.start, e.end));
@@ -184,7 +212,7 @@ fn polnear_doc(v: Value) -> Result<GoldDoc> {
             for a in attributions {
                 let content = spans(a, "content")?;
                 let direct = in_quotation_marks(&chars, &content);
-                quotes.push(GoldQuote { content, source: spans(a, "source")?, cue: spans(a, "cue")?, direct });
+                quotes.push(GoldQuote { content, source: spans(a, "source")?, cue: spans(a, "cue")?, source_name: None, direct });
             }
             Some(quotes)
         }
@@ -334,6 +362,30 @@ mod tests {
         assert!(quotes[2].content.is_empty());
         assert_eq!(quotes[1].source, vec![CharSpan::new(24, 26)]);
         assert!(doc.entities.is_none());
+    }
+
+    #[test]
+    fn byline_quote_gold_groups_continued_quotes_and_keeps_speaker_names() {
+        // “A,” Lee said. “B.”  (new paragraph) “C.”
+        let text = "\"Aa,\" Lee said. \"Bb.\"\n\"Cc.\"";
+        let lee = serde_json::json!({"start": 6, "end": 9, "text": "Lee", "name": "Ann Lee", "entity": null, "kb_id": null});
+        let quote = |s: usize, e: usize, kind: &str| serde_json::json!({"start": s, "end": e, "text": text.chars().skip(s).take(e - s).collect::<String>(), "kind": kind, "cue": null, "speaker": lee, "score": 1.0});
+        let v = serde_json::json!({"schema_version": "1.0", "id": "q", "text": text, "quotes": [quote(1, 3, "direct"), quote(17, 20, "direct"), quote(23, 26, "direct")]});
+        let doc = json_doc(v).unwrap();
+        // No `entities` key: entities are not scored.
+        assert!(doc.entities.is_none());
+        let quotes = doc.quotes.unwrap();
+        // The first two share a paragraph and their speaker mention; the third is a paragraph of its own.
+        assert_eq!(quotes.len(), 2);
+        assert_eq!(quotes[0].content, vec![CharSpan::new(1, 3), CharSpan::new(17, 20)]);
+        assert_eq!(quotes[1].content, vec![CharSpan::new(23, 26)]);
+        assert_eq!(quotes[0].source_name.as_deref(), Some("Ann Lee"));
+        assert!(quotes.iter().all(|q| q.direct));
+        // A mixed quote is no direct one.
+        let v = serde_json::json!({"schema_version": "1.0", "id": "q", "text": text, "entities": [], "quotes": [quote(1, 3, "mixed")]});
+        let doc = json_doc(v).unwrap();
+        assert!(!doc.quotes.unwrap()[0].direct);
+        assert_eq!(doc.entities, Some(Vec::new()));
     }
 
     #[test]

@@ -37,6 +37,35 @@ pub struct LinkReport {
     /// Of the covered gold mentions, the share linked to the right id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub covered_accuracy: Option<f64>,
+    /// The same by entity type: precision over the links of mentions predicted with the type,
+    /// recall, coverage and covered accuracy over the gold mentions of the type.
+    pub by_type: BTreeMap<String, TypeLinkReport>,
+}
+
+/// Link figures for one entity type (`links` counts every link, as [`LinkReport::links`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TypeLinkReport {
+    pub links: Prf,
+    /// Precision over the type's links whose id is in the gold's namespaces.
+    pub gold_namespace_precision: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_accuracy: Option<f64>,
+}
+
+/// Counts for one entity type.
+#[derive(Debug, Default)]
+struct TypeCounts {
+    /// Predicted links of the type: right, all, and (right, all) by id namespace.
+    tp: usize,
+    predicted: usize,
+    by_namespace: BTreeMap<String, (usize, usize)>,
+    /// Gold linked mentions of the type, those linked right, covered, covered and right.
+    gold: usize,
+    gold_matched: usize,
+    covered: usize,
+    covered_correct: usize,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +79,7 @@ pub struct LinkCounter {
     covered: usize,
     covered_correct: usize,
     gold_ids: HashSet<String>,
+    by_type: BTreeMap<String, TypeCounts>,
 }
 
 impl LinkCounter {
@@ -64,9 +94,42 @@ impl LinkCounter {
             slot.0 += gold_pairs.contains(pair) as usize;
             slot.1 += 1;
         }
+        for g in gold.iter().filter(|g| g.kb_id.is_some()) {
+            self.gold_namespaces.insert(namespace(g.kb_id.as_deref().unwrap_or_default()).to_string());
+        }
+        // Per type: a predicted link counts under its mention's predicted label, a gold
+        // mention under its gold label.
+        let mut seen_pred = HashSet::new();
+        for p in pred {
+            let Some(link) = &p.link else { continue };
+            let pair = (p.span(), link.kb_id.as_str());
+            if !seen_pred.insert(pair) {
+                continue;
+            }
+            let right = gold_pairs.contains(&pair) as usize;
+            let t = self.by_type.entry(p.label.clone()).or_default();
+            t.tp += right;
+            t.predicted += 1;
+            let slot = t.by_namespace.entry(namespace(pair.1).to_string()).or_default();
+            slot.0 += right;
+            slot.1 += 1;
+        }
+        let mut seen_gold = HashSet::new();
+        for g in gold {
+            let Some(id) = g.kb_id.as_deref() else { continue };
+            if !seen_gold.insert((g.span, id)) {
+                continue;
+            }
+            let right = pred_pairs.contains(&(g.span, id));
+            let is_known = known.is_some_and(|k| k.contains(id));
+            let t = self.by_type.entry(g.label.clone()).or_default();
+            t.gold += 1;
+            t.gold_matched += right as usize;
+            t.covered += is_known as usize;
+            t.covered_correct += (is_known && right) as usize;
+        }
         self.gold += gold_pairs.len();
         for (span, id) in &gold_pairs {
-            self.gold_namespaces.insert(namespace(id).to_string());
             self.gold_ids.insert(id.to_string());
             if known.is_some_and(|k| k.contains(id)) {
                 self.covered += 1;
@@ -89,6 +152,20 @@ impl LinkCounter {
             distinct_gold_ids: self.gold_ids.len(),
             distinct_coverage: known.map(|k| ratio(self.gold_ids.iter().filter(|id| k.contains(id.as_str())).count(), self.gold_ids.len())),
             covered_accuracy: known.map(|_| ratio(self.covered_correct, self.covered)),
+            by_type: self
+                .by_type
+                .iter()
+                .map(|(label, t)| {
+                    let (ns_tp, ns_predicted) = t.by_namespace.iter().filter(|(ns, _)| in_gold(ns)).fold((0, 0), |(a, b), (_, &(x, y))| (a + x, b + y));
+                    let report = TypeLinkReport {
+                        links: Prf::with_matched_gold(t.tp, t.gold_matched, t.predicted, t.gold),
+                        gold_namespace_precision: ratio(ns_tp, ns_predicted),
+                        coverage: known.map(|_| ratio(t.covered, t.gold)),
+                        covered_accuracy: known.map(|_| ratio(t.covered_correct, t.covered)),
+                    };
+                    (label.clone(), report)
+                })
+                .collect(),
         }
     }
 }
@@ -118,6 +195,25 @@ impl std::fmt::Display for LinkReport {
                 self.distinct_gold_ids
             )?;
             writeln!(f, "  accuracy on covered gold mentions: {:.2}%", 100.0 * acc)?;
+        }
+        if !self.by_type.is_empty() {
+            writeln!(f, "  by type (precision by predicted type, the rest by gold type):")?;
+            writeln!(f, "    {:<6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>6}", "type", "P", "P(ids)", "R", "F1", "coverage", "cov. acc", "gold")?;
+            for (label, t) in &self.by_type {
+                let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}%", 100.0 * v));
+                writeln!(
+                    f,
+                    "    {:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>9} {:>9} {:>6}",
+                    label,
+                    t.links.precision,
+                    t.gold_namespace_precision,
+                    t.links.recall,
+                    t.links.f1,
+                    pct(t.coverage),
+                    pct(t.covered_accuracy),
+                    t.links.gold
+                )?;
+            }
         }
         Ok(())
     }
@@ -150,6 +246,7 @@ mod tests {
             label: "LOC".into(),
             score: 1.0,
             link: id.map(|id| Link { kb_id: id.into(), name: String::new(), kind: "city".into(), via: "name".into(), score: 1.0, candidates: None }),
+            id: None,
         }
     }
 
@@ -175,6 +272,12 @@ mod tests {
         assert!((r.distinct_coverage.unwrap() - 2.0 / 3.0).abs() < 1e-9);
         let without = c.report(None);
         assert_eq!(without.covered_accuracy, None);
+        // One type here: its figures are the overall ones.
+        let t = &r.by_type["LOC"];
+        assert_eq!((t.links.tp, t.links.predicted, t.links.gold), (1, 4, 3));
+        assert!((t.gold_namespace_precision - 1.0 / 3.0).abs() < 1e-9);
+        assert!((t.coverage.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert!((t.covered_accuracy.unwrap() - 0.5).abs() < 1e-9);
     }
 
     #[test]

@@ -63,6 +63,12 @@ pub fn evaluate(gold: &[GoldDoc], pred: &[Record]) -> Result<Report> {
 
 /// [`evaluate`], with the gazetteer's ids so that linking figures include coverage.
 pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&HashSet<&str>>) -> Result<Report> {
+    evaluate_listing_errors(gold, pred, known_ids, false)
+}
+
+/// [`evaluate_with_ids`]; with `errors`, the quote report lists each error of a direct quote
+/// (wrong speaker, missed, spurious) with its context.
+pub fn evaluate_listing_errors(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&HashSet<&str>>, errors: bool) -> Result<Report> {
     let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
     let empty = Vec::new();
     let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, linking: None, quotes: None };
@@ -70,7 +76,7 @@ pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&H
     let mut any_links = false;
     let mut ents = EntityCounter::default();
     let mut any_entities = false;
-    let mut quotes = QuoteCounter::default();
+    let mut quotes = if errors { QuoteCounter::with_errors() } else { QuoteCounter::default() };
     let mut any_quotes = false;
     let empty_quotes = Vec::new();
     for g in gold {
@@ -95,7 +101,7 @@ pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&H
         }
         if let Some(gold_quotes) = &g.quotes {
             any_quotes = true;
-            quotes.add(&g.text, gold_quotes, p.map(|p| &p.quotes).unwrap_or(&empty_quotes));
+            quotes.add(&g.id, &g.text, gold_quotes, p.map(|p| &p.quotes).unwrap_or(&empty_quotes));
         }
     }
     if report.documents == report.missing_predictions && !gold.is_empty() {

@@ -44,14 +44,91 @@ impl std::fmt::Display for Accuracy {
     }
 }
 
+/// Null speakers on matched quotes whose gold names a source: the stage found the quote but
+/// not who said it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct NullSpeakers {
+    /// Matched quotes predicted without a speaker.
+    pub null: usize,
+    /// Matched quotes in all.
+    pub found: usize,
+    /// Of those, matched quotes whose gold has a source, and the ones predicted null among them.
+    pub gold_named: usize,
+    pub null_where_named: usize,
+    /// `null_where_named / gold_named`.
+    pub rate_where_named: f64,
+}
+
+impl std::fmt::Display for NullSpeakers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:6.2}  ({} of {} found quotes whose gold names a speaker; {} of {} found quotes in all)",
+            100.0 * self.rate_where_named,
+            self.null_where_named,
+            self.gold_named,
+            self.null,
+            self.found
+        )
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct QuoteReport {
     /// Predicted `direct` quotes against gold contents enclosed in quotation marks.
     pub direct: Prf,
     pub direct_speaker: Accuracy,
+    pub direct_null_speakers: NullSpeakers,
     /// Every predicted quote against every gold attribution.
     pub all: Prf,
     pub all_speaker: Accuracy,
+    /// With `--errors`: each direct quote whose speaker is wrong, each missed and each spurious
+    /// direct quote, with context.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<QuoteError>,
+}
+
+/// What went wrong with one direct quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// Matched, with the wrong speaker (or none where the gold names one).
+    Speaker,
+    /// A gold direct quote no prediction matches.
+    Missed,
+    /// A predicted direct quote that matches no gold one.
+    Spurious,
+}
+
+/// One error, with enough context to see what failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteError {
+    pub kind: ErrorKind,
+    pub doc: String,
+    /// The quote's content (the gold's where there is one), shortened.
+    pub quote: String,
+    /// The text around the quote, shortened: from the sentence before to the one after.
+    pub context: String,
+    /// Predicted speaker mention and its resolved name.
+    pub predicted: Option<String>,
+    /// Gold source text (empty where the gold has none).
+    pub gold: Option<String>,
+}
+
+impl std::fmt::Display for QuoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ErrorKind::Speaker => "speaker",
+            ErrorKind::Missed => "missed",
+            ErrorKind::Spurious => "spurious",
+        };
+        writeln!(f, "[{kind}] {}: “{}”", self.doc, self.quote)?;
+        if self.kind == ErrorKind::Speaker {
+            writeln!(f, "    predicted: {}", self.predicted.as_deref().unwrap_or("(none)"))?;
+            writeln!(f, "    gold:      {}", self.gold.as_deref().unwrap_or("(none)"))?;
+        }
+        writeln!(f, "    context:   {}", self.context)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -60,6 +137,7 @@ struct Tally {
     predicted: usize,
     gold: usize,
     speaker_right: usize,
+    null: NullSpeakers,
 }
 
 impl Tally {
@@ -69,12 +147,18 @@ impl Tally {
     fn speaker(&self) -> Accuracy {
         Accuracy::new(self.speaker_right, self.tp)
     }
+    fn null_speakers(&self) -> NullSpeakers {
+        NullSpeakers { rate_where_named: ratio(self.null.null_where_named, self.null.gold_named), ..self.null }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct QuoteCounter {
     direct: Tally,
     all: Tally,
+    /// Whether to keep the errors of direct quotes.
+    keep_errors: bool,
+    errors: Vec<QuoteError>,
 }
 
 /// A predicted attribution: the contents of consecutive quotes with one speaker mention.
@@ -105,35 +189,103 @@ fn group<'a>(text: &str, quotes: impl Iterator<Item = &'a Quote>) -> Vec<Predict
 }
 
 impl QuoteCounter {
-    /// Adds one document; `text` is its text, for the gold sources' names.
-    pub fn add(&mut self, text: &str, gold: &[GoldQuote], pred: &[Quote]) {
+    /// A counter that also lists the errors of direct quotes (`byline eval --errors`).
+    pub fn with_errors() -> QuoteCounter {
+        QuoteCounter { keep_errors: true, ..QuoteCounter::default() }
+    }
+
+    /// Adds one document; `text` is its text, for the gold sources' names and the errors'
+    /// context.
+    pub fn add(&mut self, id: &str, text: &str, gold: &[GoldQuote], pred: &[Quote]) {
         let gold: Vec<&GoldQuote> = gold.iter().filter(|g| !g.content.is_empty()).collect();
         let direct_gold: Vec<&GoldQuote> = gold.iter().copied().filter(|g| g.direct).collect();
         let mut sorted: Vec<&Quote> = pred.iter().collect();
         sorted.sort_by_key(|q| (q.start, q.end));
         let direct_pred = group(text, sorted.iter().copied().filter(|q| q.kind == QuoteKind::Direct));
         let all_pred = group(text, sorted.iter().copied());
-        tally(&mut self.direct, text, &direct_gold, &direct_pred);
+        let matches = tally(&mut self.direct, text, &direct_gold, &direct_pred);
         tally(&mut self.all, text, &gold, &all_pred);
+        if self.keep_errors {
+            self.errors.extend(direct_errors(id, text, &direct_gold, &direct_pred, &matches));
+        }
     }
 
     pub fn report(&self) -> QuoteReport {
         QuoteReport {
             direct: self.direct.prf(),
             direct_speaker: self.direct.speaker(),
+            direct_null_speakers: self.direct.null_speakers(),
             all: self.all.prf(),
             all_speaker: self.all.speaker(),
+            errors: self.errors.clone(),
         }
     }
 }
 
-fn tally(t: &mut Tally, text: &str, gold: &[&GoldQuote], pred: &[Predicted]) {
+/// Scores one document's predictions; returns the matches `(gold, pred)`.
+fn tally(t: &mut Tally, text: &str, gold: &[&GoldQuote], pred: &[Predicted]) -> Vec<(usize, usize)> {
     t.predicted += pred.len();
     t.gold += gold.len();
-    for (g, p) in match_quotes(gold, pred) {
+    let matches = match_quotes(gold, pred);
+    for &(g, p) in &matches {
         t.tp += 1;
         t.speaker_right += speaker_right(text, gold[g], pred[p].quote) as usize;
+        let null = pred[p].quote.speaker.is_none();
+        t.null.found += 1;
+        t.null.null += null as usize;
+        if !gold[g].source.is_empty() {
+            t.null.gold_named += 1;
+            t.null.null_where_named += null as usize;
+        }
     }
+    matches
+}
+
+/// Characters of context on each side of a quote in an error listing.
+const CONTEXT_CHARS: usize = 160;
+/// Characters of a quote's content shown in an error listing.
+const QUOTE_CHARS: usize = 100;
+
+/// The errors of one document's direct quotes: wrong speakers, missed and spurious quotes.
+fn direct_errors(id: &str, text: &str, gold: &[&GoldQuote], pred: &[Predicted], matches: &[(usize, usize)]) -> Vec<QuoteError> {
+    let chars: Vec<char> = text.chars().collect();
+    let slice = |s: CharSpan| -> String { chars[s.start.min(chars.len())..s.end.min(chars.len())].iter().collect() };
+    let joined = |spans: &[CharSpan]| -> Option<String> { (!spans.is_empty()).then(|| spans.iter().map(|&s| slice(s)).collect::<Vec<_>>().join(" … ")) };
+    let extent = |spans: &[CharSpan]| CharSpan::new(spans.iter().map(|s| s.start).min().unwrap_or(0), spans.iter().map(|s| s.end).max().unwrap_or(0));
+    let context = |around: CharSpan| -> String {
+        let start = around.start.saturating_sub(CONTEXT_CHARS);
+        let end = (around.end + CONTEXT_CHARS).min(chars.len());
+        let body: String = slice(CharSpan::new(start, end)).split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("{}{body}{}", if start > 0 { "…" } else { "" }, if end < chars.len() { "…" } else { "" })
+    };
+    let short = |s: String| -> String {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.chars().count() > QUOTE_CHARS { s.chars().take(QUOTE_CHARS).collect::<String>() + "…" } else { s }
+    };
+    let speaker = |q: &Quote| {
+        q.speaker.as_ref().map(|s| match &s.name {
+            Some(name) if *name != s.text => format!("{} → {name}", s.text),
+            _ => s.text.clone(),
+        })
+    };
+    let mut out = Vec::new();
+    for &(g, p) in matches {
+        if speaker_right(text, gold[g], pred[p].quote) {
+            continue;
+        }
+        let around = extent(&gold[g].content);
+        out.push(QuoteError { kind: ErrorKind::Speaker, doc: id.into(), quote: short(slice(around)), context: context(around), predicted: speaker(pred[p].quote), gold: joined(&gold[g].source) });
+    }
+    for (_, gq) in gold.iter().enumerate().filter(|(g, _)| !matches.iter().any(|m| m.0 == *g)) {
+        let around = extent(&gq.content);
+        out.push(QuoteError { kind: ErrorKind::Missed, doc: id.into(), quote: short(slice(around)), context: context(around), predicted: None, gold: joined(&gq.source) });
+    }
+    for (_, pq) in pred.iter().enumerate().filter(|(p, _)| !matches.iter().any(|m| m.1 == *p)) {
+        let around = extent(&pq.pieces);
+        out.push(QuoteError { kind: ErrorKind::Spurious, doc: id.into(), quote: short(slice(around)), context: context(around), predicted: speaker(pq.quote), gold: None });
+    }
+    out.sort_by_key(|e| e.kind as u8);
+    out
 }
 
 /// Chars of `span` covered by the pieces.
@@ -173,9 +325,10 @@ fn speaker_right(text: &str, gold: &GoldQuote, pred: &Quote) -> bool {
         return true;
     }
     let Some(name) = &speaker.name else { return false };
-    let source: Vec<String> = gold.source.iter().flat_map(|s| name_words(&char_slice(text, *s))).collect();
     let name = name_words(name);
-    !source.is_empty() && (name.ends_with(&source) || source.windows(name.len()).any(|w| w == name.as_slice()))
+    let same = |source: &[String]| !source.is_empty() && (name.ends_with(source) || source.windows(name.len()).any(|w| w == name.as_slice()));
+    let source: Vec<String> = gold.source.iter().flat_map(|s| name_words(&char_slice(text, *s))).collect();
+    same(&source) || gold.source_name.as_deref().is_some_and(|n| same(&name_words(n)))
 }
 
 fn char_slice(text: &str, span: CharSpan) -> String {
@@ -193,9 +346,19 @@ impl std::fmt::Display for QuoteReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "quotes (match: shared chars ≥ 50% of the longer of predicted and gold content):")?;
         writeln!(f, "  direct     {}", self.direct)?;
+        let d = &self.direct;
+        writeln!(f, "             found {}, missed {}, spurious {}", d.tp, d.gold - d.tp, d.predicted - d.tp)?;
         writeln!(f, "  speaker    {}", self.direct_speaker)?;
+        writeln!(f, "  null       {}", self.direct_null_speakers)?;
         writeln!(f, "  all        {}", self.all)?;
-        writeln!(f, "  speaker    {}", self.all_speaker)
+        writeln!(f, "  speaker    {}", self.all_speaker)?;
+        if !self.errors.is_empty() {
+            writeln!(f, "direct-quote errors ({}):", self.errors.len())?;
+            for e in &self.errors {
+                write!(f, "{e}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -211,14 +374,14 @@ mod tests {
             text: String::new(),
             kind,
             cue: None,
-            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None }),
+            speaker: speaker.map(|(s, e, name)| Speaker { start: s, end: e, text: String::new(), name: name.map(str::to_string), entity: None, kb_id: None, id: None, via: None }),
             score: 1.0,
         }
     }
 
     fn gold(content: &[(usize, usize)], source: &[(usize, usize)], direct: bool) -> GoldQuote {
         let spans = |v: &[(usize, usize)]| v.iter().map(|&(s, e)| CharSpan::new(s, e)).collect();
-        GoldQuote { content: spans(content), source: spans(source), cue: Vec::new(), direct }
+        GoldQuote { content: spans(content), source: spans(source), cue: Vec::new(), source_name: None, direct }
     }
 
     #[test]
@@ -239,7 +402,7 @@ mod tests {
             pred(75, 82, QuoteKind::Indirect, None),
         ];
         let mut c = QuoteCounter::default();
-        c.add(text, &g, &p);
+        c.add("d", text, &g, &p);
         let r = c.report();
         assert_eq!((r.direct.tp, r.direct.predicted, r.direct.gold), (1, 1, 1));
         assert_eq!((r.direct_speaker.correct, r.direct_speaker.total), (1, 1));
@@ -254,13 +417,13 @@ mod tests {
         // 19 of 40 chars: under half of the gold.
         let p = [pred(0, 19, QuoteKind::Indirect, None)];
         let mut c = QuoteCounter::default();
-        c.add(&"x".repeat(60), &g, &p);
+        c.add("d", &"x".repeat(60), &g, &p);
         assert_eq!(c.report().all.tp, 0);
         // Exactly half of a discontinuous gold (20 + 20 chars) matches.
         let g = [gold(&[(0, 20), (30, 50)], &[], false)];
         let p = [pred(0, 20, QuoteKind::Indirect, None)];
         let mut c = QuoteCounter::default();
-        c.add(&"x".repeat(60), &g, &p);
+        c.add("d", &"x".repeat(60), &g, &p);
         assert_eq!(c.report().all.tp, 1);
     }
 
@@ -271,14 +434,14 @@ mod tests {
         let she = Some((14, 17, None));
         let parts = [pred(1, 11, QuoteKind::Direct, she), pred(25, 33, QuoteKind::Direct, she)];
         let mut c = QuoteCounter::default();
-        c.add(&"x".repeat(40), &g, &parts);
+        c.add("d", &"x".repeat(40), &g, &parts);
         let r = c.report();
         // 18 shared chars of 23 gold: one match, one prediction.
         assert_eq!((r.direct.tp, r.direct.predicted, r.direct.gold), (1, 1, 1));
         // Different speaker mentions stay two predictions: the first alone (10 of 23) misses.
         let other = [pred(1, 11, QuoteKind::Direct, she), pred(25, 33, QuoteKind::Direct, Some((35, 37, None)))];
         let mut c = QuoteCounter::default();
-        c.add(&"x".repeat(40), &g, &other);
+        c.add("d", &"x".repeat(40), &g, &other);
         let r = c.report();
         assert_eq!((r.direct.tp, r.direct.predicted, r.direct.gold), (0, 2, 1));
     }
@@ -291,8 +454,49 @@ mod tests {
         let wrong = [pred(17, 21, QuoteKind::Direct, Some((24, 26, Some("Vladimir Putin"))))];
         for (p, expected) in [(&right, 1), (&wrong, 0)] {
             let mut c = QuoteCounter::default();
-            c.add(text, &g, p);
+            c.add("d", text, &g, p);
             assert_eq!(c.report().direct_speaker.correct, expected);
         }
+    }
+
+    #[test]
+    fn null_speakers_and_errors_of_direct_quotes() {
+        let text = "\"We will win,\" Lee said. \"Not this year.\" Park spoke. \"Never.\"";
+        // Gold: the first two quotes by Lee (the second carried over), the third with no speaker.
+        let g = [gold(&[(1, 12)], &[(15, 18)], true), gold(&[(26, 40)], &[(15, 18)], true), gold(&[(55, 61)], &[], true)];
+        let lee = Some((15, 18, Some("Ann Lee")));
+        let p = [
+            pred(1, 12, QuoteKind::Direct, lee),
+            // Found, with no speaker where the gold names Lee: a null error.
+            pred(26, 40, QuoteKind::Direct, None),
+            // Found, with a speaker where the gold has none: wrong, but not null.
+            pred(55, 61, QuoteKind::Direct, Some((43, 47, Some("Park")))),
+        ];
+        let mut c = QuoteCounter::with_errors();
+        c.add("d", text, &g, &p);
+        let r = c.report();
+        assert_eq!((r.direct_speaker.correct, r.direct_speaker.total), (1, 3));
+        let n = r.direct_null_speakers;
+        assert_eq!((n.null, n.found, n.null_where_named, n.gold_named), (1, 3, 1, 2));
+        assert!((n.rate_where_named - 0.5).abs() < 1e-12);
+        let kinds: Vec<(ErrorKind, bool, Option<&str>)> = r.errors.iter().map(|e| (e.kind, e.predicted.as_deref().is_some_and(|p| p.ends_with("Park")), e.gold.as_deref())).collect();
+        assert_eq!(kinds, vec![(ErrorKind::Speaker, false, Some("Lee")), (ErrorKind::Speaker, true, None)]);
+        assert!(r.errors[0].context.contains("Not this year"));
+        // Without `with_errors`, nothing is listed.
+        let mut c = QuoteCounter::default();
+        c.add("d", text, &g, &p);
+        assert!(c.report().errors.is_empty());
+    }
+
+    #[test]
+    fn a_gold_source_name_accepts_another_mention_of_the_same_person() {
+        let text = "Ann Lee spoke. \"Fine,\" he said.";
+        let mut g = gold(&[(15, 22)], &[(24, 26)], true);
+        g.source_name = Some("Ann Lee".into());
+        // `Lee` elsewhere, resolved to Ann Lee: right through the gold's name.
+        let p = [pred(16, 20, QuoteKind::Direct, Some((4, 7, Some("Ann Lee"))))];
+        let mut c = QuoteCounter::default();
+        c.add("d", text, &[g], &p);
+        assert_eq!(c.report().direct_speaker.correct, 1);
     }
 }

@@ -11,12 +11,12 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::gazetteer::{parse_date, Entry, Gazetteer, Kind, Via};
 use super::normalize::{is_acronym, mention_key, normalize};
 use super::sport::{place_position, sport_signal};
-use crate::document::{Document, Link};
+use crate::document::{Document, Entity, Link};
 
 /// Default score below which a mention stays unlinked; chosen on AIDA-CoNLL dev for the best F1
 /// and covered accuracy (higher thresholds lose several right links per wrong one; docs/linking.md).
@@ -120,7 +120,7 @@ impl Linker {
 
     /// Links every entity of `doc` (or leaves it unlinked), then copies links to quote speakers.
     pub fn link(&self, doc: &mut Document) {
-        let date = article_date(doc);
+        let date = article_date(doc.meta.as_ref(), &doc.text);
         let sport = sport_signal(&doc.text);
         let mut groups = self.groups(doc);
         for g in &mut groups {
@@ -130,12 +130,12 @@ impl Linker {
         for g in &mut groups {
             score_all(&mut g.candidates);
         }
-        let winners: Vec<Option<u32>> = groups.iter().map(|g| self.winner(g).map(|c| c.entry)).collect();
-        let index = WinnerIndex::new(winners.iter().map(|w| w.map(|e| self.gazetteer.entry(e))));
+        let winners: Vec<Option<Entry>> = groups.iter().map(|g| self.winner(g).map(|c| self.gazetteer.entry(c.entry))).collect();
+        let index = WinnerIndex::new(winners.iter().map(Option::as_ref));
         for (gi, g) in groups.iter_mut().enumerate() {
             for c in &mut g.candidates {
                 let entry = self.gazetteer.entry(c.entry);
-                c.context = context_support(entry, &index.related(entry, gi));
+                c.context = context_support(&entry, &index.related(&entry, gi));
             }
             score_all(&mut g.candidates);
         }
@@ -189,7 +189,7 @@ impl Linker {
     /// most of them carry (a `Moscow` tagged ORG among `Moscow`s tagged LOC keeps the city).
     fn groups(&self, doc: &Document) -> Vec<Group> {
         let acronyms = defined_acronyms(&doc.text);
-        let partial = partial_name_antecedents(doc);
+        let partial = partial_name_antecedents(&doc.entities);
         let mut groups: Vec<Group> = Vec::new();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         for (i, e) in doc.entities.iter().enumerate() {
@@ -274,7 +274,7 @@ impl Linker {
                 }
             }
         }
-        let cities: Vec<&Entry> = out.iter().filter(|c| c.kind == Kind::City).map(|c| self.gazetteer.entry(c.entry)).collect();
+        let cities: Vec<Entry> = out.iter().filter(|c| c.kind == Kind::City).map(|c| self.gazetteer.entry(c.entry)).collect();
         let regions_with_city: Vec<u32> = out
             .iter()
             .filter(|c| c.kind == Kind::Region && c.via != Via::Demonym)
@@ -432,11 +432,10 @@ fn bare_after_the(text: &str, start: usize, end: usize) -> bool {
 }
 
 /// The article's date from its metadata (`date`, `published`, `datetime`, `published_at`), else
-/// from its dateline, as `yyyymmdd`.
-fn article_date(doc: &Document) -> Option<u32> {
-    let meta = doc.meta.as_ref();
+/// from its dateline, as `yyyymmdd`. Also the date of `byline report`'s speaker tables.
+pub fn article_date(meta: Option<&Map<String, Value>>, text: &str) -> Option<u32> {
     let from_meta = ["date", "published", "datetime", "published_at"].iter().find_map(|k| meta?.get(*k)?.as_str().and_then(|d| parse_date(d, false)));
-    from_meta.or_else(|| dateline_date(&doc.text))
+    from_meta.or_else(|| dateline_date(text))
 }
 
 /// The ISO date of a dateline near the start of the text: `OSLO 1996-08-30`, `BERGEN, Norway
@@ -500,10 +499,9 @@ fn expansion_before(before: &str, acronym: &str) -> Option<String> {
 }
 
 /// For each person mention that is part of a fuller name elsewhere in the article (`Putin`,
-/// `Badalyan`), the index of the fullest such mention.
-fn partial_name_antecedents(doc: &Document) -> HashMap<usize, usize> {
-    let people: Vec<(usize, Vec<String>)> = doc
-        .entities
+/// `Badalyan`), the index of the fullest such mention. Also how `identity` names such mentions.
+pub(crate) fn partial_name_antecedents(entities: &[Entity]) -> HashMap<usize, usize> {
+    let people: Vec<(usize, Vec<String>)> = entities
         .iter()
         .enumerate()
         .filter(|(_, e)| e.label == "PER")
@@ -562,7 +560,7 @@ mod tests {
                 if doc.entities.iter().any(|e| e.span().overlaps(&crate::document::CharSpan::new(start, end))) {
                     continue;
                 }
-                doc.entities.push(Entity { start, end, text: surface.to_string(), label: label.to_string(), score: 1.0, link: None });
+                doc.entities.push(Entity { start, end, text: surface.to_string(), label: label.to_string(), score: 1.0, link: None, id: None });
             }
         }
         doc.entities.sort_by_key(|e| e.start);
@@ -668,7 +666,7 @@ mod tests {
             text: "Russi".into(),
             kind: QuoteKind::Indirect,
             cue: None,
-            speaker: Some(Speaker { start: 0, end: 5, text: "Putin".into(), name: None, entity: Some(putin_short), kb_id: None }),
+            speaker: Some(Speaker { start: 0, end: 5, text: "Putin".into(), name: None, entity: Some(putin_short), kb_id: None, id: None, via: None }),
             score: 1.0,
         });
         linker.link(&mut doc);
@@ -918,6 +916,11 @@ mod tests {
             ("Minsk", "LOC"),
             ("West", "LOC"),
             ("Ankara", "LOC"),
+            ("Central Asia", "LOC"),
+            ("Soviet Union", "LOC"),
+            ("Europe", "LOC"),
+            ("African", "MISC"),
+            ("Eurasia", "LOC"),
         ];
         let mut doc = doc_with(&text, &mentions);
         default_linker().link(&mut doc);
@@ -939,9 +942,15 @@ mod tests {
             ("AFP", "Q40464"),
             ("Yerevan", "Q1953"),
             ("Minsk", "Q2280"),
+            // Continents and UN subregions (dr5hn), past states (histwardb).
+            ("Central Asia", "Q27275"),
+            ("Soviet Union", "Q15180"),
+            ("Europe", "Q46"),
+            ("African", "Q15"),
         ] {
             assert_eq!(id(surface).as_deref(), Some(qid), "{surface}");
         }
+        assert_eq!(id("Eurasia"), None, "no source gives Eurasia a QID");
         assert_eq!(link_of(&doc, "Belarusian").unwrap().via, "demonym");
         assert_eq!(id("Kremlin"), None, "the gazetteer has no Kremlin; a US town of that name must not be taken");
         assert_eq!(id("Badalyan"), id("Hakob Badalyan"));

@@ -169,7 +169,7 @@ fn decode(labels: &[String], doc: &Document, enc: &Encoded, probs: &[f32]) -> Ve
         .map(|(s, e, label)| {
             let span = CharSpan::new(enc.words[s].start, enc.words[e - 1].end);
             let score = word_prob[s..e].iter().sum::<f32>() / (e - s) as f32;
-            Entity { start: span.start, end: span.end, text: doc.slice(span).to_string(), label, score: round_score(score), link: None }
+            Entity { start: span.start, end: span.end, text: doc.slice(span).to_string(), label, score: round_score(score), link: None, id: None }
         })
         .collect()
 }

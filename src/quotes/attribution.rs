@@ -386,7 +386,9 @@ impl Attributor<'_> {
             let after_break = cue.first == floor || matches!(tokens[cue.first - 1].lower.as_str(), "," | "—" | "–");
             // A pronoun after the cue is its subject only where the frame ends with it (`,” said
             // he.`); `, said they had …` is the reported clause's subject.
-            let inverted = if after_break && !cue.participle(tokens) { subject_after(tokens, cue.end, ceil) } else { None };
+            // `told` never has its subject after it: `, told Reuters` names the addressee.
+            let never_inverted = matches!(cue.lemma, "tell");
+            let inverted = if after_break && !cue.participle(tokens) && !never_inverted { subject_after(tokens, cue.end, ceil) } else { None };
             let inverted = inverted.filter(|m| m.kind != MentionKind::Pronoun || tokens.get(m.end).map_or(true, |t| t.is_punct()));
             // `Ann Lee, a veteran of …, said the plan …`: a description after the cue that the
             // clause goes on from is the reported clause's subject, not the speaker, when a name
@@ -759,9 +761,14 @@ impl Attributor<'_> {
         let (first, end) = (self.units[u].first, self.units[u].end);
         let Some(colon) = (first..end.min(first + MAX_COLON_SOURCE + 1)).find(|&j| self.tokens[j].is(":")) else { return };
         let phrase = &self.tokens[first..colon];
+        // A clause with a verb is no source (`Then came the promise: …`).
+        let past = |t: &Token| !t.capitalised && (t.lower.ends_with("ed") || matches!(t.lower.as_str(), "came" | "went" | "was" | "were" | "is" | "are" | "had" | "has"));
+        // Nor is an adverbial (`In his words: …`).
+        let preposition = phrase.first().is_some_and(|t| matches!(t.lower.as_str(), "in" | "on" | "at" | "for" | "with" | "from" | "by" | "to" | "as" | "after" | "before" | "during" | "under" | "over" | "then" | "and" | "but"));
         let source = !phrase.is_empty()
             && phrase[0].capitalised
-            && phrase.iter().all(|t| t.is_word && !COLON_LABELS.contains(&t.lower.as_str()))
+            && !preposition
+            && phrase.iter().all(|t| t.is_word && !COLON_LABELS.contains(&t.lower.as_str()) && !past(t))
             && (first..colon).all(|j| self.quote_of_token[j].is_none() && cue_at(self.tokens, j).is_none());
         if !source || self.words(colon + 1, end) < MIN_REPORTED_WORDS {
             return;
@@ -998,6 +1005,17 @@ impl Attributor<'_> {
                 .iter()
                 .rposition(|f| f.content.end <= content.start && f.kind != QuoteKind::Indirect && f.speaker.is_some())
                 .filter(|&k| paragraph <= self.paragraph_of(self.found[k].content.end) + 1);
+            // `“A.” … “B,” he said.`: with no attributed quote before it in its paragraph, the
+            // speech goes with the next quote of the paragraph that has a frame of its own, when
+            // no other frame comes in between.
+            let same_paragraph = previous_at.is_some_and(|k| self.paragraph_of(self.found[k].content.end) == paragraph);
+            if !same_paragraph {
+                if let Some(next) = self.next_framed_quote(content, paragraph) {
+                    let found = Found { content, kind: QuoteKind::Direct, cue: next.cue, speaker: next.speaker, carried: true, unclosed: !quoted.closed };
+                    self.insert(found);
+                    continue;
+                }
+            }
             let previous = previous_at.map(|k| &self.found[k]);
             // Speech that carries on after its frame keeps no cue of its own, but takes its
             // frame's when another quote came in between (`“…,” Lee said, noting that …. “…”`):
@@ -1013,6 +1031,19 @@ impl Attributor<'_> {
             };
             self.insert(found);
         }
+    }
+
+    /// The next direct quote of the paragraph after `content` that its own frame attributes,
+    /// with no cue between them outside quotes.
+    fn next_framed_quote(&self, content: CharSpan, paragraph: usize) -> Option<Found> {
+        let next = self.found.iter().find(|f| f.content.start >= content.end && f.kind != QuoteKind::Indirect)?;
+        let framed = next.kind == QuoteKind::Direct && next.speaker.is_some() && !next.carried && next.cue.is_some();
+        if !framed || self.paragraph_of(next.content.start) != paragraph {
+            return None;
+        }
+        let (from, to) = (self.token_at(content.end), self.token_at(next.content.start));
+        let cue_between = (from..to).any(|j| self.quote_of_token[j].is_none() && cue_at(self.tokens, j).is_some());
+        (!cue_between).then(|| next.clone())
     }
 
     fn insert(&mut self, found: Found) {

@@ -7,6 +7,7 @@
 mod attribution;
 mod cues;
 mod marks;
+pub mod select;
 mod speaker;
 mod words;
 
@@ -14,33 +15,108 @@ use crate::document::{CharSpan, Document, Quote, QuoteKind, Speaker};
 use crate::output::round_score;
 use crate::segment;
 use attribution::Found;
+use select::{Atom, Choice, SpeakerModel, Via};
 use speaker::{MentionKind, Names};
 
-/// Fills `doc.quotes`, sorted by start. Uses the sentences and paragraphs (segmenting first if
-/// that has not run) and the entities when NER has run.
+/// Fills `doc.quotes`, sorted by start, with the built-in speaker model. Uses the sentences and
+/// paragraphs (segmenting first if that has not run) and the entities when NER has run.
 pub fn extract(doc: &mut Document) {
+    extract_with(doc, SpeakerModel::builtin());
+}
+
+/// [`extract`] with a given speaker model.
+pub fn extract_with(doc: &mut Document, model: &SpeakerModel) {
     if doc.paragraphs.is_empty() {
         segment::segment(doc);
     }
-    let chars: Vec<char> = doc.text.chars().collect();
-    let tokens = words::tokenize(&chars);
-    let quoted = marks::quoted_spans(&chars, &doc.paragraphs);
-    let found = attribution::attribute(&chars, &tokens, &quoted, &doc.sentences, &doc.paragraphs);
-    // Names inside quotation marks are not what a pronoun outside them refers to.
-    let mut in_quotes = vec![false; chars.len()];
-    for q in &quoted {
-        in_quotes[q.content.start..q.content.end].fill(true);
-    }
-    let speaker_names: Vec<CharSpan> =
-        found.iter().filter_map(|f| f.speaker).filter(|(_, kind)| *kind == MentionKind::Name).map(|(span, _)| span).collect();
-    let names = Names::collect(doc, &tokens, &in_quotes, &speaker_names);
-    let quotes = found.iter().map(|f| quote(doc, &names, f)).collect();
+    let a = Analysis::new(doc);
+    let choices = select::choices(doc, &a.tokens, &a.quoted, &a.found, &a.names, Some(model));
+    let (found, via) = apply(&a, &choices);
+    let quotes = found.iter().zip(via).map(|(f, via)| quote(doc, &a, f, via)).collect();
     doc.quotes = quotes;
 }
 
-fn quote(doc: &Document, names: &Names, f: &Found) -> Quote {
+/// The direct quotes of a segmented document with their candidate speakers, for training the
+/// speaker model: chosen by `model`, or by the rules without one.
+pub fn speaker_choices(doc: &Document, model: Option<&SpeakerModel>) -> Vec<Choice> {
+    let a = Analysis::new(doc);
+    select::choices(doc, &a.tokens, &a.quoted, &a.found, &a.names, model)
+}
+
+/// What the rules find in a document: tokens, quoted spans, quotes with the rules' speakers, and
+/// the names for resolving them.
+struct Analysis {
+    tokens: Vec<words::Token>,
+    quoted: Vec<marks::Quoted>,
+    found: Vec<Found>,
+    names: Names,
+}
+
+impl Analysis {
+    fn new(doc: &Document) -> Analysis {
+        let chars: Vec<char> = doc.text.chars().collect();
+        let tokens = words::tokenize(&chars);
+        let quoted = marks::quoted_spans(&chars, &doc.paragraphs);
+        let found = attribution::attribute(&chars, &tokens, &quoted, &doc.sentences, &doc.paragraphs);
+        // Names inside quotation marks are not what a pronoun outside them refers to.
+        let mut in_quotes = vec![false; chars.len()];
+        for q in &quoted {
+            in_quotes[q.content.start..q.content.end].fill(true);
+        }
+        let speaker_names: Vec<CharSpan> =
+            found.iter().filter_map(|f| f.speaker).filter(|(_, kind)| *kind == MentionKind::Name).map(|(span, _)| span).collect();
+        let names = Names::collect(doc, &tokens, &in_quotes, &speaker_names);
+        Analysis { tokens, quoted, found, names }
+    }
+}
+
+/// The quotes with the selector's speakers in place of the rules' for direct quotes, and how
+/// each speaker was found.
+fn apply(a: &Analysis, choices: &[Choice]) -> (Vec<Found>, Vec<Via>) {
+    let mut found = a.found.clone();
+    let mut via = vec![Via::Frame; found.len()];
+    let in_quote = |i: usize| a.quoted.iter().any(|q| q.outer.start <= a.tokens[i].span.start && a.tokens[i].span.start < q.outer.end);
+    for c in choices {
+        let rule = &a.found[c.found];
+        let f = &mut found[c.found];
+        let Some(chosen) = c.chosen.map(|i| &c.candidates[i]) else {
+            f.speaker = None;
+            f.carried = false;
+            continue;
+        };
+        let v = chosen.via();
+        let by_rule = rule.speaker.is_some_and(|(span, _)| span.overlaps(&chosen.span));
+        if !by_rule {
+            f.cue = match v {
+                // Speech carried back from the quote after it in the paragraph goes with that
+                // quote's cue (`“A.” … “B,” he said.` is one utterance); carried forward, it has
+                // none of its own.
+                Via::Continuation if chosen.atoms.contains(&Atom::NextSpeaker) => {
+                    a.found.iter().find(|n| n.content.start >= rule.content.end && n.speaker.is_some_and(|(s, _)| s == chosen.span)).and_then(|n| n.cue)
+                }
+                // Named in an earlier sentence: no cue of its own beside the quote.
+                Via::Continuation | Via::Context => None,
+                Via::Frame => select::cue_beside(&a.tokens, chosen, in_quote).or(rule.cue),
+            };
+        }
+        f.speaker = Some((chosen.span, chosen.kind));
+        f.carried = v == Via::Continuation;
+        via[c.found] = v;
+    }
+    (found, via)
+}
+
+fn quote(doc: &Document, a: &Analysis, f: &Found, via: Via) -> Quote {
     let speaker = f.speaker.map(|(span, kind)| {
-        let resolved = names.resolve(doc, span, kind);
+        let resolved = match kind {
+            // A written source speaks for its owner: `her statement`, `a statement from X`.
+            MentionKind::Description => {
+                let first = a.tokens.partition_point(|t| t.span.start < span.start);
+                let end = a.tokens.partition_point(|t| t.span.start < span.end);
+                select::document_owner(&a.tokens, first, end).and_then(|(s, e, k)| a.names.resolve(doc, CharSpan::new(a.tokens[s].span.start, a.tokens[e - 1].span.end), k))
+            }
+            _ => a.names.resolve(doc, span, kind),
+        };
         Speaker {
             start: span.start,
             end: span.end,
@@ -48,6 +124,8 @@ fn quote(doc: &Document, names: &Names, f: &Found) -> Quote {
             name: resolved.as_ref().map(|r| r.name.clone()),
             entity: resolved.and_then(|r| r.entity),
             kb_id: None,
+            id: None,
+            via: Some(via.name().to_string()),
         }
     });
     let content = doc.text_span(f.content);
@@ -260,6 +338,7 @@ mod tests {
                 label: label.into(),
                 score: 1.0,
                 link: None,
+                id: None,
             })
             .collect();
         extract(&mut doc);
@@ -695,5 +774,109 @@ mod tests {
         assert_eq!(content, "the new harbor plan");
         let (content, _) = by_cue("Park mocked the council on Twitter after the vote.", "mocked");
         assert_eq!(content, "the council");
+    }
+
+    /// (speaker mention, resolved name, via, cue) of the direct quote whose content starts with
+    /// `start`.
+    fn speaker_of(doc: &Document, start: &str) -> (Option<String>, Option<String>, Option<String>, Option<String>) {
+        let q = doc.quotes.iter().find(|q| q.kind == QuoteKind::Direct && q.text.starts_with(start)).unwrap_or_else(|| panic!("no direct quote `{start}…` in {:?}", summary(doc)));
+        let s = q.speaker.as_ref();
+        (s.map(|s| s.text.clone()), s.and_then(|s| s.name.clone()), s.and_then(|s| s.via.clone()), q.cue.as_ref().map(|c| c.text.clone()))
+    }
+
+    fn some(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn a_long_descriptor_before_the_name_after_the_quote() {
+        let doc = annotate("“The ferry is the only link we have,” Harbor Watch volunteer outreach coordinator Lena Dorsey said.");
+        assert_eq!(speaker_of(&doc, "The ferry"), (some("Lena Dorsey"), some("Lena Dorsey"), some("frame"), some("said")));
+        let doc = annotate("“Nobody listens to us anymore,” said retired steel worker Anton Belsky.");
+        assert_eq!(speaker_of(&doc, "Nobody"), (some("Anton Belsky"), some("Anton Belsky"), some("frame"), some("said")));
+    }
+
+    #[test]
+    fn a_quote_only_paragraph_continues_the_quote_before() {
+        let doc = annotate("“The pier will be rebuilt,” Mayor Ann Lee said on Monday.\n\n“We owe that to the fishermen who kept this town alive for a century.”");
+        assert_eq!(speaker_of(&doc, "We owe"), (some("Ann Lee"), some("Ann Lee"), some("continuation"), None));
+        // Another speaker introduced in between: the convention does not hold.
+        let doc = annotate("“The pier will be rebuilt,” Mayor Ann Lee said on Monday.\n\nCouncillor Boris Chan rose to speak against the plan.\n\n“We cannot afford it this year.”");
+        assert_ne!(speaker_of(&doc, "We cannot").1, some("Ann Lee"));
+    }
+
+    #[test]
+    fn a_quote_before_an_attributed_one_in_its_paragraph_takes_its_speaker() {
+        let doc = annotate("Ann Lee runs the harbor board.\n\n“The pier is rotten through.” The board met twice in May. “We need a new one before the storms,” she said.");
+        assert_eq!(speaker_of(&doc, "The pier is").0, some("she"));
+        assert_eq!(speaker_of(&doc, "The pier is").2, some("continuation"));
+        assert_eq!(speaker_of(&doc, "We need").0, some("she"));
+    }
+
+    #[test]
+    fn present_tense_and_written_sources() {
+        let doc = annotate("Harbor master Pavel Ostrom says: “The channel has not been dredged in ten years.”");
+        assert_eq!(speaker_of(&doc, "The channel").0, some("Pavel Ostrom"));
+        let doc = annotate("The library closed its doors on Monday. “The doors will stay closed until further notice,” the post read.");
+        assert_eq!(speaker_of(&doc, "The doors"), (some("the post"), None, some("frame"), some("read")));
+        let doc = annotate("Councillor Ann Lee did not attend the hearing. “I will not take part in a hearing held behind closed doors,” her statement read.");
+        assert_eq!(speaker_of(&doc, "I will not"), (some("her statement"), some("Ann Lee"), some("frame"), some("read")));
+        let doc = annotate("Chief executive Rolf Amsel confirmed the news on Friday. “The merger is off,” he wrote in an e-mailed statement.");
+        assert_eq!(speaker_of(&doc, "The merger"), (some("he"), some("Rolf Amsel"), some("frame"), some("wrote")));
+        let doc = annotate("“We regret the delay and apologise to every passenger,” according to a statement from the Harbor Authority.");
+        assert_eq!(speaker_of(&doc, "We regret"), (some("a statement from the Harbor Authority"), some("Harbor Authority"), some("frame"), some("according to")));
+    }
+
+    /// Prints what the speaker model weighed for each direct quote of BYLINE_EXPLAIN's text:
+    /// `BYLINE_EXPLAIN='…' cargo test --release --lib explain_speakers -- --nocapture --ignored`.
+    #[test]
+    #[ignore]
+    fn explain_speakers() {
+        let text = std::env::var("BYLINE_EXPLAIN").unwrap_or_default();
+        let mut doc = Document::new("t", text);
+        segment::segment(&mut doc);
+        let model = SpeakerModel::builtin();
+        for c in speaker_choices(&doc, Some(model)) {
+            println!("{:?}\n{}", doc.slice(c.content), select::explain(model, &c, &doc));
+        }
+    }
+
+    #[test]
+    fn a_quote_after_a_colon_with_its_speaker_two_sentences_before() {
+        let doc = annotate("Harbor master Pavel Ostrom has worked the docks for 40 years. The flood of 1993 is still on his mind. In his words: “We were not ready then, and we are not ready now.”");
+        assert_eq!(speaker_of(&doc, "We were not").1, some("Pavel Ostrom"));
+    }
+
+    #[test]
+    fn a_pronoun_speaker_with_its_antecedent_in_the_previous_paragraph() {
+        let doc = annotate("Ann Lee has run the harbor board since 2019.\n\n“We are ready for the storm season,” she said.");
+        assert_eq!(speaker_of(&doc, "We are ready"), (some("she"), some("Ann Lee"), some("frame"), some("said")));
+    }
+
+    #[test]
+    fn she_with_two_people_named() {
+        // First names tell: `she` is Ann Lee, `he` John Park.
+        let doc = annotate("Ann Lee met John Park at the harbor on Monday.\n\n“The pier cannot wait,” she said. “It can,” he said.");
+        assert_eq!(speaker_of(&doc, "The pier").1, some("Ann Lee"));
+        assert_eq!(speaker_of(&doc, "It can").1, some("John Park"));
+        // They do not (NER tells the people): the most recent subject.
+        let mut doc = Document::new("t", "Taylor Quinn met Sasha Reyes at the harbor on Monday.\n\n“The pier cannot wait,” she said.");
+        segment::segment(&mut doc);
+        doc.entities = [(0, 12, "Taylor Quinn"), (17, 28, "Sasha Reyes")]
+            .iter()
+            .map(|&(start, end, text)| Entity { start, end, text: text.into(), label: "PER".into(), score: 1.0, link: None, id: None })
+            .collect();
+        extract(&mut doc);
+        assert_eq!(speaker_of(&doc, "The pier").1, some("Taylor Quinn"));
+        // No one fits: no name.
+        let doc = annotate("John Park met Peter Holm at the harbor on Monday.\n\n“The pier cannot wait,” she said.");
+        assert_eq!(speaker_of(&doc, "The pier"), (some("she"), None, some("frame"), some("said")));
+    }
+
+    #[test]
+    fn paragraphs_of_scraped_text_separated_by_dot_lines() {
+        let doc = annotate("“The pier will be rebuilt,” Mayor Ann Lee said on Monday.\n .\n“We owe that to the fishermen who kept this town alive for a century.”\n \n .\nThe council votes in June.");
+        assert_eq!(doc.paragraphs.len(), 3);
+        assert_eq!(speaker_of(&doc, "We owe"), (some("Ann Lee"), some("Ann Lee"), some("continuation"), None));
     }
 }

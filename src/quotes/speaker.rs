@@ -8,10 +8,11 @@ use std::collections::{HashMap, HashSet};
 use crate::document::{CharSpan, Document, Entity};
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it", "you"];
-const PERSON_PRONOUNS: &[&str] = &["he", "she"];
+/// Pronouns that refer to a person, with possessive and object forms (`her statement`).
+const PERSON_PRONOUNS: &[&str] = &["he", "she", "his", "her", "him"];
 
 /// Titles and roles: before a name they mark a person and are not part of the name.
-const TITLES: &[&str] = &[
+pub(super) const TITLES: &[&str] = &[
     "president", "chancellor", "sen", "senator", "rep", "representative", "gov", "governor", "mayor", "mr", "mrs",
     "ms", "dr", "gen", "general", "judge", "justice", "prof", "professor", "speaker", "chairman", "chairwoman",
     "ceo", "director", "ambassador", "pope", "rev", "secretary", "minister", "premier",
@@ -22,6 +23,7 @@ const TITLES: &[&str] = &[
     "businessman", "businesswoman", "actor", "actress", "singer", "coach", "sheriff", "chair", "manager",
     "executive", "congressman", "congresswoman", "lawmaker", "researcher", "scientist", "professor", "historian",
     "mother", "father", "wife", "husband", "son", "daughter", "sister", "brother", "veteran", "pastor", "bishop",
+    "councillor", "councilor", "councilman", "councilwoman", "alderman", "mp", "minister", "coordinator", "worker",
 ];
 
 /// Capitalised words that start sentences but never names.
@@ -39,7 +41,7 @@ const FUNCTION_WORDS: &[&str] = &[
 ];
 
 /// Last words that make a name an organisation, not a person.
-const ORGANISATION_WORDS: &[&str] = &[
+pub(super) const ORGANISATION_WORDS: &[&str] = &[
     "organization", "organisation", "party", "committee", "department", "ministry", "institute", "university",
     "council", "union", "association", "agency", "bank", "company", "corp", "inc", "group", "campaign", "times",
     "post", "news", "network", "foundation", "center", "centre", "office", "court", "house", "senate", "congress",
@@ -405,7 +407,55 @@ struct NameMention {
     person: bool,
     /// Inside quoted speech: not an antecedent for a pronoun outside it.
     quoted: bool,
+    /// What its first name or title tells (`Ann Lee`, `Mr. Lee`).
+    gender: Option<Gender>,
+    /// It opens its clause before a verb (`Lee met …`, `…, Lee said`): a subject.
+    subject: bool,
+    paragraph: usize,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+impl Gender {
+    const BOTH: [Gender; 2] = [Gender::Female, Gender::Male];
+}
+
+/// First names and the gender each tells (GATE ANNIE's lists; scripts/build_first_names.py).
+const FIRST_NAMES: &str = include_str!("../../models/quotes-default/first_names.tsv");
+
+/// The first names, each with the gender it tells (`?`: either).
+fn first_names() -> &'static std::collections::HashMap<&'static str, Option<Gender>> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, Option<Gender>>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        FIRST_NAMES
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(name, g)| (name, match g {
+                "f" => Some(Gender::Female),
+                "m" => Some(Gender::Male),
+                _ => None,
+            }))
+            .collect()
+    })
+}
+
+/// The gender a first name tells, if any.
+pub fn first_name_gender(word: &str) -> Option<Gender> {
+    first_names().get(word.to_lowercase().as_str()).copied().flatten()
+}
+
+/// Whether a word is a known first name.
+pub fn is_first_name(word: &str) -> bool {
+    first_names().contains_key(word.to_lowercase().as_str())
+}
+
+/// Titles and roles that tell a gender.
+const FEMALE_TITLES: &[&str] = &["mrs", "ms", "miss", "madam", "lady", "spokeswoman", "congresswoman", "chairwoman", "businesswoman", "actress", "wife", "mother", "daughter", "sister", "queen", "princess", "dame", "grandmother", "widow"];
+const MALE_TITLES: &[&str] = &["mr", "sir", "lord", "spokesman", "congressman", "chairman", "businessman", "actor", "husband", "father", "son", "brother", "king", "prince", "grandfather", "widower"];
 
 /// The names of an article, for resolving speakers.
 pub struct Names {
@@ -417,8 +467,52 @@ pub struct Names {
     canonical: Vec<usize>,
     /// For each canonical mention, the entity of the first mention of its chain that has one.
     chain_entity: Vec<Option<usize>>,
-    /// For each k, the last mention before k that a pronoun outside quotes can refer to.
-    person_before: Vec<Option<usize>>,
+    /// For each canonical mention, its chain's gender where a first name or title tells it.
+    chain_gender: Vec<Option<Gender>>,
+    /// For each gender g and each k, the last mention before k, a person outside quotes, whose
+    /// chain's gender does not contradict g; and the last whose chain's gender is g. They find
+    /// a pronoun's antecedent further back without a scan of all names.
+    fitting_before: [Vec<Option<usize>>; 2],
+    told_before: [Vec<Option<usize>>; 2],
+}
+
+/// Paragraphs back (the pronoun's own and the ones before) where a pronoun's antecedents are
+/// weighed against each other.
+const ANTECEDENT_PARAGRAPHS: usize = 2;
+
+/// The gender a name mention's first name or the title before it tells.
+fn mention_gender(tokens: &[Token], first: usize, words: &[String]) -> Option<Gender> {
+    let mut k = first;
+    if k > 0 && tokens[k - 1].is(".") {
+        k -= 1;
+    }
+    let title = (k > 0).then(|| tokens[k - 1].lower.trim_end_matches('.').to_string());
+    match title.as_deref() {
+        Some(t) if FEMALE_TITLES.contains(&t) => return Some(Gender::Female),
+        Some(t) if MALE_TITLES.contains(&t) => return Some(Gender::Male),
+        _ => {}
+    }
+    (words.len() >= 2).then(|| first_name_gender(&words[0])).flatten()
+}
+
+/// Whether a mention at tokens `[first, end)` opens its clause before a verb: at a sentence's
+/// or line's start, or after a comma or colon, with a lowercase word, a comma or a parenthesis
+/// after it.
+fn opens_clause(tokens: &[Token], first: usize, end: usize) -> bool {
+    let opens = first == 0 || tokens[first].after_line_break || matches!(tokens[first - 1].lower.as_str(), "." | "!" | "?" | "," | ":" | ";" | "”" | "\"");
+    let before_verb = tokens.get(end).is_some_and(|t| (t.is_word && !t.capitalised) || t.is(",") || t.is("("));
+    opens && before_verb
+}
+
+/// A name of the article as the speaker selector sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct NameView {
+    pub span: CharSpan,
+    pub person: bool,
+    /// Inside quoted speech.
+    pub quoted: bool,
+    /// The mention holding its canonical name: equal for mentions of one name.
+    pub chain: usize,
 }
 
 /// What a speaker mention resolves to.
@@ -435,16 +529,20 @@ impl Names {
     /// the subject of a cue (`speaker_names`) count as people when they have two words or more.
     pub fn collect(doc: &Document, tokens: &[Token], quoted: &[bool], speaker_names: &[CharSpan]) -> Names {
         let mut mentions: Vec<NameMention> = Vec::new();
+        let blank = |span: CharSpan, words: Vec<String>, entity: Option<usize>, person: bool| NameMention {
+            span,
+            words,
+            entity,
+            person,
+            quoted: quoted.get(span.start).copied().unwrap_or(false),
+            gender: None,
+            subject: false,
+            paragraph: doc.paragraphs.partition_point(|p| p.end <= span.start),
+        };
         for (i, e) in doc.entities.iter().enumerate() {
             let words: Vec<String> = e.text.split_whitespace().map(|w| w.trim_end_matches("’s").trim_end_matches("'s").to_lowercase()).collect();
             let person_or_org = matches!(e.label.as_str(), "PER" | "ORG");
-            mentions.push(NameMention {
-                span: e.span(),
-                words,
-                entity: person_or_org.then_some(i),
-                person: e.label == "PER",
-                quoted: quoted.get(e.start).copied().unwrap_or(false),
-            });
+            mentions.push(blank(e.span(), words, person_or_org.then_some(i), e.label == "PER"));
         }
         // Entities, and below mentions, are found by position through [`overlapping`], not by
         // a scan of all of them: an article can be as long as a book.
@@ -464,13 +562,7 @@ impl Names {
             if let Some(e) = split_person(doc, longest_entity, span) {
                 // NER cut the name in pieces (`Gennady`/ORG + `Lepeshko`/PER): the whole run is
                 // the person's name, and the entity of its last word (the surname) is theirs.
-                mentions.push(NameMention {
-                    span,
-                    words: tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(),
-                    entity: Some(e),
-                    person: true,
-                    quoted: quoted[span.start],
-                });
+                mentions.push(blank(span, tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(), Some(e), true));
             } else if !covered(span) {
                 let words: Vec<String> = tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect();
                 let titled = m.first > 0 && word_in(&tokens[m.first - 1], TITLES)
@@ -478,17 +570,19 @@ impl Names {
                 let appositive = tokens.get(m.end).is_some_and(|t| t.is(",")) && appositive_at(tokens, m.end + 1);
                 let organisation = words.last().is_some_and(|w| ORGANISATION_WORDS.contains(&w.as_str()));
                 let named_speaker = words.len() >= 2 && overlapping(&speaker_names, |s| *s, longest_speaker, span).next().is_some();
-                mentions.push(NameMention {
-                    span,
-                    person: !organisation && (titled || appositive || named_speaker),
-                    words,
-                    entity: None,
-                    quoted: quoted[span.start],
-                });
+                // `Ann Lee`: a first name and a surname.
+                let first_name = words.len() >= 2 && is_first_name(&words[0]);
+                mentions.push(blank(span, words, None, !organisation && (titled || appositive || named_speaker || first_name)));
             }
             i = m.end;
         }
         mentions.sort_by_key(|m| m.span.start);
+        for m in mentions.iter_mut() {
+            let first = tokens.partition_point(|t| t.span.start < m.span.start);
+            let end = tokens.partition_point(|t| t.span.start < m.span.end);
+            m.gender = mention_gender(tokens, first, &m.words);
+            m.subject = opens_clause(tokens, first, end);
+        }
         // A person's surname or first use makes every mention of that name a person.
         let canon = canonical(&mentions);
         let person_chains: HashSet<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
@@ -497,21 +591,98 @@ impl Names {
                 m.person = true;
             }
         }
+        Names::new(mentions, canon)
+    }
+
+    /// The names' tables: what each chain's mentions tell, and the last antecedents before each
+    /// mention. `mentions` are sorted by start, `canon` is [`canonical`]'s.
+    fn new(mentions: Vec<NameMention>, canon: Vec<usize>) -> Names {
         let mut chain_entity = vec![None; mentions.len()];
+        // A chain's gender: the first that one of its mentions tells.
+        let mut chain_gender = vec![None; mentions.len()];
         for (i, m) in mentions.iter().enumerate() {
             chain_entity[canon[i]] = chain_entity[canon[i]].or(m.entity);
+            chain_gender[canon[i]] = chain_gender[canon[i]].or(m.gender);
         }
-        let mut person_before = Vec::with_capacity(mentions.len() + 1);
-        let mut last = None;
-        for (i, m) in mentions.iter().enumerate() {
-            person_before.push(last);
-            if m.person && !m.quoted {
-                last = Some(i);
+        let last_before = |keep: &dyn Fn(usize) -> bool| -> Vec<Option<usize>> {
+            let mut out = Vec::with_capacity(mentions.len() + 1);
+            let mut last = None;
+            for (i, m) in mentions.iter().enumerate() {
+                out.push(last);
+                if m.person && !m.quoted && keep(i) {
+                    last = Some(i);
+                }
+            }
+            out.push(last);
+            out
+        };
+        let fitting_before = Gender::BOTH.map(|g| last_before(&|i| chain_gender[canon[i]].map_or(true, |c| c == g)));
+        let told_before = Gender::BOTH.map(|g| last_before(&|i| chain_gender[canon[i]] == Some(g)));
+        let longest = mentions.iter().map(|m| m.span.len()).max().unwrap_or(0);
+        Names { mentions, longest, canonical: canon, chain_entity, chain_gender, fitting_before, told_before }
+    }
+
+    /// The antecedent of `he` or `she` at `pos` in paragraph `paragraph`: among the people named
+    /// before it outside quotes in its paragraph and the two before, the only one whose first
+    /// name or title does not contradict the pronoun's gender; else the most recent of those
+    /// that opened a clause; else the most recent that fits. With no one who fits there, the
+    /// most recent person further back whose name tells the pronoun's gender; none otherwise.
+    ///
+    /// Mentions are sorted by start, so their paragraphs rise: the near ones are the last before
+    /// `pos`, walked back only until the answer is known; further back, the tables answer.
+    fn antecedent(&self, pos: usize, gender: Gender, paragraph: usize) -> Option<usize> {
+        let fits = |i: usize| self.chain_gender[self.canonical[i]].map_or(true, |g| g == gender);
+        let end = self.mentions.partition_point(|m| m.span.start <= pos);
+        let (mut near, mut first_fitting, mut several_chains, mut first_subject) = (false, None, false, None);
+        for i in (0..end).rev() {
+            let m = &self.mentions[i];
+            if m.paragraph + ANTECEDENT_PARAGRAPHS < paragraph {
+                break;
+            }
+            if m.span.end > pos || !m.person || m.quoted {
+                continue;
+            }
+            near = true;
+            if !fits(i) {
+                continue;
+            }
+            let first = *first_fitting.get_or_insert(i);
+            several_chains |= self.canonical[i] != self.canonical[first];
+            if m.subject && first_subject.is_none() {
+                first_subject = Some(i);
+            }
+            if several_chains && first_subject.is_some() {
+                break;
             }
         }
-        person_before.push(last);
-        let longest = mentions.iter().map(|m| m.span.len()).max().unwrap_or(0);
-        Names { mentions, longest, canonical: canon, chain_entity, person_before }
+        match first_fitting {
+            None if !near => self.last_before(&self.fitting_before[gender as usize], pos),
+            None => self.last_before(&self.told_before[gender as usize], pos),
+            Some(first) if !several_chains => Some(first),
+            Some(first) => first_subject.or(Some(first)),
+        }
+    }
+
+    /// The last mention ending by `pos` in a table of [`Names::new`].
+    fn last_before(&self, table: &[Option<usize>], pos: usize) -> Option<usize> {
+        let mut k = self.mentions.partition_point(|m| m.span.start <= pos);
+        loop {
+            let i = table[k]?;
+            if self.mentions[i].span.end <= pos {
+                return Some(i);
+            }
+            k = i;
+        }
+    }
+
+    /// Every name mention, sorted by start.
+    pub fn views(&self) -> impl Iterator<Item = NameView> + '_ {
+        self.mentions.iter().zip(&self.canonical).map(|(m, &chain)| NameView { span: m.span, person: m.person, quoted: m.quoted, chain })
+    }
+
+    /// The chain of the longest name mention overlapping `span`.
+    pub fn chain_at(&self, span: CharSpan) -> Option<usize> {
+        overlapping(&self.mentions, |m| m.span, self.longest, span).min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len())).map(|i| self.canonical[i])
     }
 
     /// Resolves a speaker mention at `span` of the given kind.
@@ -519,18 +690,12 @@ impl Names {
         let index = match kind {
             MentionKind::Description => return None,
             MentionKind::Pronoun => {
-                if !PERSON_PRONOUNS.contains(&doc.slice(span).to_lowercase().as_str()) {
+                let pronoun = doc.slice(span).to_lowercase();
+                if !PERSON_PRONOUNS.contains(&pronoun.as_str()) {
                     return None;
                 }
-                // The last person mentioned before the pronoun, outside quotes, that ends before it.
-                let mut k = self.mentions.partition_point(|m| m.span.start <= span.start);
-                loop {
-                    let i = self.person_before[k]?;
-                    if self.mentions[i].span.end <= span.start {
-                        break i;
-                    }
-                    k = i;
-                }
+                let gender = if matches!(pronoun.as_str(), "she" | "her") { Gender::Female } else { Gender::Male };
+                self.antecedent(span.start, gender, doc.paragraphs.partition_point(|p| p.end <= span.start))?
             }
             // The longest name there: a whole name beats the pieces NER may have cut it into.
             MentionKind::Name => overlapping(&self.mentions, |m| m.span, self.longest, span)
@@ -604,14 +769,19 @@ fn overlapping<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> CharSpan + 'a, lon
 mod tests {
     use super::*;
 
+    /// A small deterministic generator: `next(n)` is in `0..n`.
+    fn generator(seed: u64) -> impl FnMut(u64) -> usize {
+        let mut x = seed;
+        move |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((x >> 33) % n) as usize
+        }
+    }
+
     #[test]
     fn overlapping_finds_what_a_scan_finds() {
         // Spans sorted by start, some nested, some empty, of lengths up to 11.
-        let mut x: u64 = 7;
-        let mut next = move |n: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((x >> 33) % n) as usize
-        };
+        let mut next = generator(7);
         let mut spans: Vec<CharSpan> = (0..300)
             .map(|_| {
                 let s = next(1000);
@@ -625,6 +795,66 @@ mod tests {
             let query = CharSpan::new(start, start + next(30));
             let scan: Vec<usize> = (0..spans.len()).filter(|&i| spans[i].overlaps(&query)).collect();
             assert_eq!(overlapping(&spans, |s| *s, longest, query).collect::<Vec<_>>(), scan, "{query:?}");
+        }
+    }
+
+    /// The antecedent as first written: every person mention before the pronoun, filtered.
+    fn antecedent_by_scan(names: &Names, pos: usize, gender: Gender, paragraph: usize) -> Option<usize> {
+        let (mentions, canonical, chain_gender) = (&names.mentions, &names.canonical, &names.chain_gender);
+        let before: Vec<usize> = (0..mentions.len()).rev().filter(|&i| mentions[i].span.end <= pos && mentions[i].person && !mentions[i].quoted).collect();
+        let fits = |i: usize| chain_gender[canonical[i]].map_or(true, |g| g == gender);
+        let near: Vec<usize> = before.iter().copied().filter(|&i| mentions[i].paragraph + ANTECEDENT_PARAGRAPHS >= paragraph).collect();
+        let fitting: Vec<usize> = near.iter().copied().filter(|&i| fits(i)).collect();
+        let mut chains: Vec<usize> = fitting.iter().map(|&i| canonical[i]).collect();
+        chains.sort_unstable();
+        chains.dedup();
+        match chains.len() {
+            0 if near.is_empty() => before.into_iter().find(|&i| fits(i)),
+            0 => before.into_iter().find(|&i| chain_gender[canonical[i]] == Some(gender)),
+            1 => fitting.first().copied(),
+            _ => fitting.iter().copied().find(|&i| mentions[i].subject).or(fitting.first().copied()),
+        }
+    }
+
+    #[test]
+    fn antecedents_are_those_a_scan_of_all_names_finds() {
+        let mut next = generator(11);
+        let surnames = ["lee", "park", "diaz", "okafor", "ng"];
+        let firsts = ["ann", "tom", "sam"];
+        for round in 0..40 {
+            // Name mentions sorted by start, a paragraph every 40 characters or so, some nested.
+            let mut mentions: Vec<NameMention> = (0..30 + next(60))
+                .map(|_| {
+                    let start = next(2000);
+                    let mut words = vec![surnames[next(surnames.len() as u64)].to_string()];
+                    if next(3) == 0 {
+                        words.insert(0, firsts[next(firsts.len() as u64)].to_string());
+                    }
+                    NameMention {
+                        span: CharSpan::new(start, start + 3 + next(12)),
+                        words,
+                        entity: None,
+                        person: next(4) != 0,
+                        quoted: next(5) == 0,
+                        gender: [None, None, Some(Gender::Female), Some(Gender::Male)][next(4)],
+                        subject: next(3) == 0,
+                        paragraph: 0,
+                    }
+                })
+                .collect();
+            mentions.sort_by_key(|m| m.span.start);
+            let step = 20 + next(60);
+            for m in &mut mentions {
+                m.paragraph = m.span.start / step;
+            }
+            let canon = canonical(&mentions);
+            let names = Names::new(mentions, canon);
+            for _ in 0..200 {
+                let pos = next(2100);
+                let gender = Gender::BOTH[next(2)];
+                let paragraph = pos / step;
+                assert_eq!(names.antecedent(pos, gender, paragraph), antecedent_by_scan(&names, pos, gender, paragraph), "round {round}, {gender:?} at {pos}");
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! the best checkpoint. Training windows are cut exactly as inference cuts them ([`data`]).
 
 pub mod data;
+pub mod quotes;
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -1,138 +1,511 @@
-//! The compiled gazetteer file: a magic line, then a gzip stream of length-prefixed records.
-//! A hand-rolled layout keeps loading a single pass over bytes with no schema machinery, and
-//! gzip keeps the committed artefact small.
+//! The compiled gazetteer: one flat little-endian file that is used in place, memory-mapped,
+//! so that loading costs no decoding and the pages are shared by every process on the
+//! machine (shards, parallel runs). Git holds it gzip-compressed (`gazetteer.bin.gz`); the
+//! first load unpacks it beside itself as `gazetteer.<crc>.bin` (or, where that folder is
+//! read-only, under the user's cache), and later loads map that file.
 //!
 //! ```text
-//! "BYLINE-GAZETTEER 1\n"
-//! gzip( count:varint, then per entry:
-//!       id:str name:str kind:u8 prior:f32le
-//!       context:varint×str terms:varint×(start:varint end:varint) aliases:varint×(key:str via:u8) )
-//! str = byte length as varint, then UTF-8
+//! "BYLINE-GAZETTEER 2\n" padded to 24 bytes
+//! n_entries n_contexts n_terms n_aliases strings_len 0          6 × u32
+//! entries   n_entries × (id:str name:str prior:f32 kind:u32
+//!                        contexts:range terms:range aliases:range)   48 bytes each
+//! contexts  n_contexts × str
+//! terms     n_terms × (start:u32 end:u32)
+//! aliases   n_aliases × (key:str via:u32)
+//! index     n_aliases × (hash:u64 entry:u32 alias:u32), sorted by hash
+//! strings   strings_len bytes of UTF-8
+//! str = (offset:u32 length:u32) into strings; range = (first:u32 count:u32)
 //! ```
+//!
+//! The index hash is FNV-1a over the alias key, so that it is the same on every build.
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::{Entry, Gazetteer, Kind, Term, Via};
+use super::{Entry, Kind, Term, Via};
 
-const MAGIC: &[u8] = b"BYLINE-GAZETTEER 1\n";
+const MAGIC: &[u8] = b"BYLINE-GAZETTEER 2\n";
+const HEADER: usize = 48;
+const ENTRY: usize = 48;
+const STR: usize = 8;
+const TERM: usize = 8;
+const ALIAS: usize = 12;
+const INDEX: usize = 16;
 
-pub fn write(path: &Path, entries: &[Entry]) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    out.write_all(MAGIC)?;
-    let mut buf = Vec::new();
-    varint(&mut buf, entries.len() as u64);
-    for e in entries {
-        string(&mut buf, &e.id);
-        string(&mut buf, &e.name);
-        buf.push(Kind::ALL.iter().position(|k| *k == e.kind).expect("every kind is listed") as u8);
-        buf.extend_from_slice(&e.prior.to_le_bytes());
-        varint(&mut buf, e.context.len() as u64);
+/// FNV-1a, 64 bits: a hash that does not change between builds or Rust versions.
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Lays entries out in the file format.
+pub fn encode(entries: &[Entry]) -> Vec<u8> {
+    let mut strings: Vec<u8> = Vec::new();
+    let mut interned: HashMap<&str, (u32, u32)> = HashMap::new();
+    let (mut ent, mut ctx, mut terms, mut aliases, mut index) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut n_ctx, mut n_terms, mut n_aliases) = (0u32, 0u32, 0u32);
+    for (i, e) in entries.iter().enumerate() {
+        let id = intern(&mut interned, &mut strings, &e.id);
+        let name = intern(&mut interned, &mut strings, &e.name);
+        for v in [id.0, id.1, name.0, name.1] {
+            ent.extend_from_slice(&v.to_le_bytes());
+        }
+        ent.extend_from_slice(&e.prior.to_le_bytes());
+        ent.extend_from_slice(
+            &(Kind::ALL
+                .iter()
+                .position(|k| *k == e.kind)
+                .expect("every kind is listed") as u32)
+                .to_le_bytes(),
+        );
+        for (first, count) in [
+            (n_ctx, e.context.len()),
+            (n_terms, e.terms.len()),
+            (n_aliases, e.aliases.len()),
+        ] {
+            ent.extend_from_slice(&first.to_le_bytes());
+            ent.extend_from_slice(&(count as u32).to_le_bytes());
+        }
         for c in &e.context {
-            string(&mut buf, c);
+            let s = intern(&mut interned, &mut strings, c);
+            ctx.extend_from_slice(&s.0.to_le_bytes());
+            ctx.extend_from_slice(&s.1.to_le_bytes());
         }
-        varint(&mut buf, e.terms.len() as u64);
         for t in &e.terms {
-            varint(&mut buf, t.start as u64);
-            varint(&mut buf, t.end as u64);
+            terms.extend_from_slice(&t.start.to_le_bytes());
+            terms.extend_from_slice(&t.end.to_le_bytes());
         }
-        varint(&mut buf, e.aliases.len() as u64);
-        for (key, via) in &e.aliases {
-            string(&mut buf, key);
-            buf.push(*via as u8);
+        for (a, (key, via)) in e.aliases.iter().enumerate() {
+            let s = intern(&mut interned, &mut strings, key);
+            aliases.extend_from_slice(&s.0.to_le_bytes());
+            aliases.extend_from_slice(&s.1.to_le_bytes());
+            aliases.extend_from_slice(&(*via as u32).to_le_bytes());
+            index.push((key_hash(key), i as u32, a as u32));
+        }
+        n_ctx += e.context.len() as u32;
+        n_terms += e.terms.len() as u32;
+        n_aliases += e.aliases.len() as u32;
+    }
+    index.sort_unstable();
+    let mut out = Vec::with_capacity(
+        HEADER
+            + ent.len()
+            + ctx.len()
+            + terms.len()
+            + aliases.len()
+            + index.len() * INDEX
+            + strings.len(),
+    );
+    out.extend_from_slice(MAGIC);
+    out.resize(24, 0);
+    for v in [
+        entries.len() as u32,
+        n_ctx,
+        n_terms,
+        n_aliases,
+        strings.len() as u32,
+        0,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for section in [&ent, &ctx, &terms, &aliases] {
+        out.extend_from_slice(section);
+    }
+    for (h, e, a) in index {
+        out.extend_from_slice(&h.to_le_bytes());
+        out.extend_from_slice(&e.to_le_bytes());
+        out.extend_from_slice(&a.to_le_bytes());
+    }
+    out.extend_from_slice(&strings);
+    out
+}
+
+/// A string's place in the strings section, each distinct string stored once (context ids
+/// such as `Q30` recur thousands of times).
+fn intern<'a>(
+    interned: &mut HashMap<&'a str, (u32, u32)>,
+    strings: &mut Vec<u8>,
+    s: &'a str,
+) -> (u32, u32) {
+    *interned.entry(s).or_insert_with(|| {
+        let at = strings.len() as u32;
+        strings.extend_from_slice(s.as_bytes());
+        (at, s.len() as u32)
+    })
+}
+
+/// The bytes of a compiled gazetteer: in memory (just built, or unpacked where no file could
+/// be written) or mapped from a file.
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
         }
     }
-    let mut gz = GzEncoder::new(out, Compression::best());
-    gz.write_all(&buf)?;
+}
+
+/// Section offsets of a checked file.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub n_entries: usize,
+    pub n_aliases: usize,
+    pub entries: usize,
+    pub contexts: usize,
+    pub terms: usize,
+    pub aliases: usize,
+    pub index: usize,
+    pub strings: usize,
+    pub strings_len: usize,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+impl Layout {
+    /// Checks the header, the section sizes against the file's length and every reference
+    /// into another section, so that reading the file later cannot go out of bounds.
+    pub fn check(b: &[u8]) -> Result<Layout> {
+        if b.len() < HEADER || &b[..MAGIC.len()] != MAGIC {
+            bail!("not a byline gazetteer (or one built by another version: rebuild it with `byline gazetteer build`)");
+        }
+        let n = |i: usize| u32_at(b, 24 + 4 * i) as usize;
+        let (n_entries, n_contexts, n_terms, n_aliases, strings_len) =
+            (n(0), n(1), n(2), n(3), n(4));
+        let entries = HEADER;
+        let contexts = entries + n_entries * ENTRY;
+        let terms = contexts + n_contexts * STR;
+        let aliases = terms + n_terms * TERM;
+        let index = aliases + n_aliases * ALIAS;
+        let strings = index + n_aliases * INDEX;
+        if strings + strings_len != b.len() {
+            bail!("damaged: its sections do not add up to its length");
+        }
+        let layout = Layout {
+            n_entries,
+            n_aliases,
+            entries,
+            contexts,
+            terms,
+            aliases,
+            index,
+            strings,
+            strings_len,
+        };
+        let text = std::str::from_utf8(&b[strings..])
+            .map_err(|_| anyhow::anyhow!("damaged: its strings are not UTF-8"))?;
+        let str_ok = |at: usize| {
+            let (o, l) = (u32_at(b, at) as usize, u32_at(b, at + 4) as usize);
+            o.checked_add(l).is_some_and(|end| {
+                end <= strings_len && text.is_char_boundary(o) && text.is_char_boundary(end)
+            })
+        };
+        for i in 0..n_entries {
+            let e = entries + i * ENTRY;
+            let range_ok = |at: usize, total: usize| {
+                (u32_at(b, at) as usize)
+                    .checked_add(u32_at(b, at + 4) as usize)
+                    .is_some_and(|end| end <= total)
+            };
+            if !(str_ok(e) && str_ok(e + 8) && (u32_at(b, e + 20) as usize) < Kind::ALL.len())
+                || !(range_ok(e + 24, n_contexts)
+                    && range_ok(e + 32, n_terms)
+                    && range_ok(e + 40, n_aliases))
+            {
+                bail!("damaged: entry {i} points outside the file");
+            }
+        }
+        for i in 0..n_contexts {
+            if !str_ok(contexts + i * STR) {
+                bail!("damaged: context {i} points outside the file");
+            }
+        }
+        for i in 0..n_aliases {
+            let a = aliases + i * ALIAS;
+            if !str_ok(a) || (u32_at(b, a + 8) as usize) >= Via::ALL.len() {
+                bail!("damaged: alias {i} points outside the file");
+            }
+            let x = index + i * INDEX;
+            let (entry, alias) = (u32_at(b, x + 8) as usize, u32_at(b, x + 12) as usize);
+            if entry >= n_entries || alias >= u32_at(b, entries + entry * ENTRY + 44) as usize {
+                bail!("damaged: index row {i} points outside the file");
+            }
+        }
+        Ok(layout)
+    }
+
+    pub fn str<'a>(&self, b: &'a [u8], at: usize) -> &'a str {
+        let (o, l) = (u32_at(b, at) as usize, u32_at(b, at + 4) as usize);
+        let s = &b[self.strings + o..self.strings + o + l];
+        // `check` proved every string reference valid UTF-8 on character boundaries.
+        std::str::from_utf8(s).unwrap_or_default()
+    }
+
+    fn entry_at(&self, i: u32) -> usize {
+        self.entries + i as usize * ENTRY
+    }
+
+    pub fn id<'a>(&self, b: &'a [u8], i: u32) -> &'a str {
+        self.str(b, self.entry_at(i))
+    }
+
+    pub fn kind(&self, b: &[u8], i: u32) -> Kind {
+        Kind::ALL[u32_at(b, self.entry_at(i) + 20) as usize]
+    }
+
+    /// The entry's alias number `a` (its key, and how it names the entry).
+    fn alias(&self, b: &[u8], i: u32, a: u32) -> (usize, Via) {
+        let first = u32_at(b, self.entry_at(i) + 40) as usize;
+        let at = self.aliases + (first + a as usize) * ALIAS;
+        (at, Via::ALL[u32_at(b, at + 8) as usize])
+    }
+
+    /// Decodes one entry.
+    pub fn entry(&self, b: &[u8], i: u32) -> Entry {
+        let e = self.entry_at(i);
+        let range = |at: usize| (u32_at(b, at) as usize, u32_at(b, at + 4) as usize);
+        let (c0, cn) = range(e + 24);
+        let (t0, tn) = range(e + 32);
+        let (a0, an) = range(e + 40);
+        Entry {
+            id: self.str(b, e).to_string(),
+            name: self.str(b, e + 8).to_string(),
+            kind: self.kind(b, i),
+            prior: f32::from_le_bytes(b[e + 16..e + 20].try_into().expect("4 bytes")),
+            context: (c0..c0 + cn)
+                .map(|c| self.str(b, self.contexts + c * STR).to_string())
+                .collect(),
+            terms: (t0..t0 + tn)
+                .map(|t| Term {
+                    start: u32_at(b, self.terms + t * TERM),
+                    end: u32_at(b, self.terms + t * TERM + 4),
+                })
+                .collect(),
+            aliases: (a0..a0 + an)
+                .map(|a| {
+                    let at = self.aliases + a * ALIAS;
+                    (
+                        self.str(b, at).to_string(),
+                        Via::ALL[u32_at(b, at + 8) as usize],
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The entries an alias key names, with how each is named.
+    pub fn lookup(&self, b: &[u8], key: &str) -> Vec<(u32, Via)> {
+        let h = key_hash(key);
+        let hash_at = |row: usize| {
+            u64::from_le_bytes(
+                b[self.index + row * INDEX..self.index + row * INDEX + 8]
+                    .try_into()
+                    .expect("8 bytes"),
+            )
+        };
+        let (mut lo, mut hi) = (0, self.n_aliases);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if hash_at(mid) < h {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        for row in (lo..self.n_aliases).take_while(|&r| hash_at(r) == h) {
+            let x = self.index + row * INDEX;
+            let (entry, alias) = (u32_at(b, x + 8), u32_at(b, x + 12));
+            let (at, via) = self.alias(b, entry, alias);
+            if self.str(b, at) == key {
+                out.push((entry, via));
+            }
+        }
+        out
+    }
+}
+
+/// Writes the gzip-compressed file that git holds (deterministic: no name, no time stamp).
+pub fn write_compressed(path: &Path, bytes: &[u8]) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::best());
+    gz.write_all(bytes)?;
     gz.finish()?.flush()?;
     Ok(())
 }
 
-pub fn read(path: &Path) -> Result<Gazetteer> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .with_context(|| format!("cannot open the gazetteer {}", path.display()))?
-        .read_to_end(&mut bytes)?;
-    let Some(body) = bytes.strip_prefix(MAGIC) else {
-        bail!("{} is not a byline gazetteer (or was built by another version)", path.display());
-    };
-    let mut buf = Vec::with_capacity(body.len() * 4);
-    GzDecoder::new(body).read_to_end(&mut buf).with_context(|| format!("{} is damaged", path.display()))?;
-    decode(&buf).with_context(|| format!("{} is damaged", path.display()))
+/// The name of the unpacked file of a compressed one: its CRC-32 and length (from the gzip
+/// trailer) tell one build from another.
+fn unpacked_name(gz: &Path) -> Result<(String, u64)> {
+    let mut file =
+        File::open(gz).with_context(|| format!("cannot open the gazetteer {}", gz.display()))?;
+    let len = file.metadata()?.len();
+    if len < 8 {
+        bail!("{} is damaged", gz.display());
+    }
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::End(-8))?;
+    let mut trailer = [0u8; 8];
+    file.read_exact(&mut trailer)?;
+    let crc = u32::from_le_bytes(trailer[..4].try_into()?);
+    let size = u32::from_le_bytes(trailer[4..].try_into()?);
+    Ok((format!("gazetteer.{crc:08x}{size:08x}.bin"), size as u64))
 }
 
-fn decode(buf: &[u8]) -> Result<Gazetteer> {
-    let mut r = Reader { buf, pos: 0 };
-    let n = r.varint()? as usize;
-    let mut entries = Vec::with_capacity(n);
-    for _ in 0..n {
-        let id = r.string()?;
-        let name = r.string()?;
-        let kind = *Kind::ALL.get(r.byte()? as usize).context("unknown kind")?;
-        let prior = f32::from_le_bytes(r.take(4)?.try_into().expect("4 bytes"));
-        let context = (0..r.varint()?).map(|_| r.string()).collect::<Result<_>>()?;
-        let terms = (0..r.varint()?)
-            .map(|_| Ok(Term { start: r.varint()? as u32, end: r.varint()? as u32 }))
-            .collect::<Result<_>>()?;
-        let aliases = (0..r.varint()?)
-            .map(|_| Ok((r.string()?, Via::from_u8(r.byte()?).context("unknown alias kind")?)))
-            .collect::<Result<_>>()?;
-        entries.push(Entry { id, name, kind, prior, context, terms, aliases });
-    }
-    if r.pos != buf.len() {
-        bail!("trailing bytes after {n} entries");
-    }
-    Ok(Gazetteer::new(entries))
+fn map(path: &Path) -> Result<Bytes> {
+    let file = File::open(path)
+        .with_context(|| format!("cannot open the gazetteer {}", path.display()))?;
+    // SAFETY: the file is only ever replaced by renaming a new one over it, never written in
+    // place, so the mapped pages do not change under the reader.
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .with_context(|| format!("cannot map {}", path.display()))?;
+    Ok(Bytes::Mapped(map))
 }
 
-fn varint(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
+/// Writes `bytes` to `path` through a temporary file and a rename, so that a reader never sees
+/// half a file and parallel first loads do not disturb each other.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    buf.push(v as u8);
+    Ok(written?)
 }
 
-fn string(buf: &mut Vec<u8>, s: &str) {
-    varint(buf, s.len() as u64);
-    buf.extend_from_slice(s.as_bytes());
-}
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).context("truncated")?;
-        let s = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(s)
+/// Opens a compiled gazetteer: a compressed `.gz` (mapped from its unpacked copy, made on
+/// first use) or an uncompressed file (mapped directly).
+pub fn open(path: &Path) -> Result<Bytes> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return map(path);
     }
-    fn byte(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn varint(&mut self) -> Result<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= ((b & 0x7f) as u64) << shift;
-            if b < 0x80 {
-                return Ok(v);
-            }
+    let (name, size) = unpacked_name(path)?;
+    let beside = path.with_file_name(&name);
+    let cache = std::env::var_os("BYLINE_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/byline")))
+        .map(|c| c.join("gazetteers").join(&name));
+    // A copy of another length (a disk that filled up) is unpacked again.
+    for candidate in std::iter::once(beside.clone()).chain(cache.clone()) {
+        if std::fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.len() as u32 as u64 == size) {
+            return map(&candidate);
         }
-        bail!("overlong number")
     }
-    fn string(&mut self) -> Result<String> {
-        let n = self.varint()? as usize;
-        Ok(std::str::from_utf8(self.take(n)?)?.to_string())
+    let mut bytes = Vec::new();
+    GzDecoder::new(
+        File::open(path)
+            .with_context(|| format!("cannot open the gazetteer {}", path.display()))?,
+    )
+    .read_to_end(&mut bytes)
+    .with_context(|| format!("{} is damaged", path.display()))?;
+    // Beside the compressed file (dropping copies of older builds there), else in the cache,
+    // else kept in memory.
+    if write_atomically(&beside, &bytes).is_ok() {
+        remove_stale(path, &name);
+        return map(&beside);
+    }
+    if let Some(cache) = cache {
+        if cache
+            .parent()
+            .is_some_and(|d| std::fs::create_dir_all(d).is_ok())
+            && write_atomically(&cache, &bytes).is_ok()
+        {
+            return map(&cache);
+        }
+    }
+    Ok(Bytes::Owned(bytes))
+}
+
+/// Removes unpacked copies of earlier builds beside `gz`.
+fn remove_stale(gz: &Path, keep: &str) {
+    let Some(dir) = gz.parent() else { return };
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for f in listing.flatten() {
+        let n = f.file_name().to_string_lossy().to_string();
+        if n != keep
+            && n.starts_with("gazetteer.")
+            && n.ends_with(".bin")
+            && n.len() == "gazetteer.".len() + 16 + ".bin".len()
+        {
+            let _ = std::fs::remove_file(f.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_hash_is_fnv1a() {
+        assert_eq!(key_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(key_hash("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused_not_read() {
+        let mut e = Entry::new("Q1", "Freedonia", Kind::Country, 0.9);
+        e.add_context("Q2");
+        let good = encode(&[e]);
+        assert!(Layout::check(&good).is_ok());
+        assert!(Layout::check(&good[..good.len() - 1]).is_err(), "truncated");
+        let mut bad = good.clone();
+        bad[HEADER] = 0xff; // the id's offset now points past the strings
+        assert!(Layout::check(&bad).is_err());
+        assert!(
+            Layout::check(b"BYLINE-GAZETTEER 1\n").is_err(),
+            "an older format"
+        );
+    }
+
+    #[test]
+    fn the_compressed_file_is_unpacked_once_and_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("gazetteer.bin.gz");
+        let bytes = encode(&[Entry::new("Q1", "Freedonia", Kind::Country, 0.9)]);
+        write_compressed(&gz, &bytes).unwrap();
+        std::fs::write(
+            dir.path().join("gazetteer.0000000000000000.bin"),
+            b"an older build",
+        )
+        .unwrap();
+        let first = open(&gz).unwrap();
+        assert!(matches!(first, Bytes::Mapped(_)));
+        assert_eq!(&first[..], &bytes[..]);
+        let unpacked: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".bin"))
+            .collect();
+        assert_eq!(
+            unpacked,
+            vec![unpacked_name(&gz).unwrap().0],
+            "one unpacked copy, the older one removed"
+        );
+        assert_eq!(&open(&gz).unwrap()[..], &bytes[..]);
+        // A cut-off copy is unpacked again.
+        let copy = dir.path().join(unpacked_name(&gz).unwrap().0);
+        std::fs::write(&copy, &bytes[..10]).unwrap();
+        assert_eq!(&open(&gz).unwrap()[..], &bytes[..]);
     }
 }

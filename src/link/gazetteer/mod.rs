@@ -1,5 +1,6 @@
 //! The gazetteer: Wikidata-keyed entries with normalised aliases, built from open sources by
-//! `byline gazetteer build` into one compact file ([`format`]) that the linker loads.
+//! `byline gazetteer build` into one flat file ([`format`]) that the linker maps and reads in
+//! place.
 //!
 //! Ids are Wikidata QIDs where a trustworthy one exists, otherwise a namespaced id
 //! (`geonames:524901`, `isin:US0378331005`); [`sources`] documents how each family chooses.
@@ -8,16 +9,15 @@ pub mod format;
 pub mod sources;
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::normalize::normalize;
 
 /// File name of the compiled gazetteer inside its folder.
-pub const ARTEFACT: &str = "gazetteer.bin";
+pub const ARTEFACT: &str = "gazetteer.bin.gz";
 
 /// What an entry is; decides which NER labels it can link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,10 +111,6 @@ impl Via {
             Via::Variant => "variant",
         }
     }
-
-    fn from_u8(v: u8) -> Option<Via> {
-        Via::ALL.get(v as usize).copied()
-    }
 }
 
 /// A period in office, as `yyyymmdd` numbers; 0 for an unknown start or an open end.
@@ -191,6 +187,11 @@ impl Entry {
     /// higher prior wins.
     fn merge(&mut self, other: Entry) {
         self.prior = self.prior.max(other.prior);
+        // A name English news can print wins over one in another script (sources label
+        // some people in their own language).
+        if !sources::is_latin(&self.name) && sources::is_latin(&other.name) {
+            self.name = other.name.clone();
+        }
         self.aliases.extend(other.aliases);
         for c in &other.context {
             self.add_context(c);
@@ -212,16 +213,42 @@ impl Entry {
 pub struct GazetteerBuilder {
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
+    /// The source family now being read (a bit number), and for each entry the set of
+    /// families that listed it: how many independent sources name an entity is a prior.
+    source: u32,
+    sources_of: Vec<u64>,
 }
 
 impl GazetteerBuilder {
     pub fn add(&mut self, entry: Entry) {
+        let bit = 1u64 << self.source.min(63);
         match self.by_id.get(&entry.id) {
-            Some(&i) => self.entries[i].merge(entry),
+            Some(&i) => {
+                self.entries[i].merge(entry);
+                self.sources_of[i] |= bit;
+            }
             None => {
                 self.by_id.insert(entry.id.clone(), self.entries.len());
                 self.entries.push(entry);
+                self.sources_of.push(bit);
             }
+        }
+    }
+
+    /// Marks the entries added from now on as coming from source family `n` (below 64).
+    pub fn set_source(&mut self, n: u32) {
+        self.source = n;
+    }
+
+    /// Moves each entry's prior towards 1 by `per_source` of the distance for every source
+    /// family beyond the first that lists it (a person in the office-holder table, the position
+    /// histories and the world leaders list; a city in GeoNames and the US-cities table). A
+    /// share of the distance, not a fixed step, keeps the order among entries near the top (a
+    /// large country does not tie with a territory that more lists name).
+    pub fn add_source_count_prior(&mut self, per_source: f32) {
+        for (e, sources) in self.entries.iter_mut().zip(&self.sources_of) {
+            let extra = sources.count_ones().saturating_sub(1) as f32;
+            e.prior += (1.0 - e.prior) * (1.0 - (1.0 - per_source).powf(extra));
         }
     }
 
@@ -254,74 +281,80 @@ impl GazetteerBuilder {
     }
 }
 
-/// The loaded gazetteer: entries and an index from alias key to the entries it names.
-#[derive(Debug)]
+/// The loaded gazetteer: the compiled file ([`format`]), memory-mapped, read in place.
 pub struct Gazetteer {
-    entries: Vec<Entry>,
-    /// (hash of an alias key, entry, position of the alias in the entry), sorted: a sorted
-    /// array builds several times faster than a map of owned keys, which matters at load time.
-    index: Vec<(u64, u32, u32)>,
+    bytes: format::Bytes,
+    layout: format::Layout,
 }
 
-fn key_hash(key: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+impl std::fmt::Debug for Gazetteer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gazetteer({} entries, {} aliases)", self.layout.n_entries, self.layout.n_aliases)
+    }
 }
 
 impl Gazetteer {
+    /// A gazetteer in memory from entries (a build, or a test's few entries).
     pub fn new(entries: Vec<Entry>) -> Gazetteer {
-        let mut index: Vec<(u64, u32, u32)> = Vec::with_capacity(entries.iter().map(|e| e.aliases.len()).sum());
-        for (i, e) in entries.iter().enumerate() {
-            for (a, (alias, _)) in e.aliases.iter().enumerate() {
-                index.push((key_hash(alias), i as u32, a as u32));
-            }
-        }
-        index.sort_unstable();
-        Gazetteer { entries, index }
+        let bytes = format::encode(&entries);
+        let layout = format::Layout::check(&bytes).expect("a freshly encoded gazetteer is well formed");
+        Gazetteer { bytes: format::Bytes::Owned(bytes), layout }
     }
 
-    /// Loads `DIR/gazetteer.bin`, or a gazetteer file given directly.
+    /// Loads `DIR/gazetteer.bin.gz` (mapped from its unpacked copy), or a gazetteer file given
+    /// directly (`.bin.gz`, or an unpacked `.bin`).
     pub fn load(path: &Path) -> Result<Gazetteer> {
         let file = if path.is_dir() { path.join(ARTEFACT) } else { path.to_path_buf() };
-        format::read(&file)
+        let bytes = format::open(&file)?;
+        let layout = format::Layout::check(&bytes).with_context(|| format!("cannot read the gazetteer {}", file.display()))?;
+        Ok(Gazetteer { bytes, layout })
     }
 
+    /// Writes `DIR/gazetteer.bin.gz` (what git holds) and its unpacked copy beside it.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
-        format::write(&dir.join(ARTEFACT), &self.entries)
+        let gz = dir.join(ARTEFACT);
+        format::write_compressed(&gz, &self.bytes)?;
+        format::open(&gz).map(|_| ())
     }
 
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn len(&self) -> usize {
+        self.layout.n_entries
     }
 
-    pub fn entry(&self, i: u32) -> &Entry {
-        &self.entries[i as usize]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every entry, decoded.
+    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.len() as u32).map(|i| self.entry(i))
+    }
+
+    /// Entry `i`, decoded from the file.
+    pub fn entry(&self, i: u32) -> Entry {
+        self.layout.entry(&self.bytes, i)
+    }
+
+    /// Entry `i`'s id, read in place.
+    pub fn id(&self, i: u32) -> &str {
+        self.layout.id(&self.bytes, i)
     }
 
     /// Entries named by a normalised key, with how each is named.
     pub fn lookup(&self, key: &str) -> Vec<(u32, Via)> {
-        let h = key_hash(key);
-        let from = self.index.partition_point(|&(x, _, _)| x < h);
-        self.index[from..]
-            .iter()
-            .take_while(|&&(x, _, _)| x == h)
-            .map(|&(_, e, a)| (e, &self.entries[e as usize].aliases[a as usize]))
-            .filter(|(_, (alias, _))| alias == key)
-            .map(|(e, (_, via))| (e, *via))
-            .collect()
+        self.layout.lookup(&self.bytes, key)
     }
 
     pub fn ids(&self) -> HashSet<&str> {
-        self.entries.iter().map(|e| e.id.as_str()).collect()
+        (0..self.len() as u32).map(|i| self.id(i)).collect()
     }
 
     /// Entry counts by kind, for the card and the build log.
     pub fn counts(&self) -> Vec<(Kind, usize)> {
         let mut counts: HashMap<Kind, usize> = HashMap::new();
-        for e in &self.entries {
-            *counts.entry(e.kind).or_default() += 1;
+        for i in 0..self.len() as u32 {
+            *counts.entry(self.layout.kind(&self.bytes, i)).or_default() += 1;
         }
         let mut v: Vec<_> = counts.into_iter().collect();
         v.sort();

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::{Gazetteer, GazetteerBuilder};
+use super::{Gazetteer, GazetteerBuilder, Kind};
 
 /// The file families the build recognises, in the order they are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,8 +42,14 @@ pub enum Family {
     UsStates,
     Cities,
     UsCities,
+    Dr5hnCities,
+    WorldRegions,
+    HistoricalStates,
     TitleMap,
+    Positions,
     Officeholders,
+    PositionHistories,
+    Legislators,
     WorldLeaders,
     InternationalPosts,
     ForeignMinisters,
@@ -71,6 +77,13 @@ impl Family {
             "wikidata-us-states.tsv" => Family::UsStates,
             "cities15000_geonames.tsv" => Family::Cities,
             "wikidata-us-cities.tsv" => Family::UsCities,
+            "dr5hn_cities.json" => Family::Dr5hnCities,
+            "dr5hn_regions.json" | "dr5hn_subregions.json" => Family::WorldRegions,
+            "histwardb_crosswalk.csv" => Family::HistoricalStates,
+            "positions.tsv" => Family::Positions,
+            n if n.starts_with("position_histories") && n.ends_with(".tsv") => Family::PositionHistories,
+            n if n.starts_with("legislators_part") && n.ends_with(".tsv") => Family::Legislators,
+            "html_legislators.csv" => Family::Legislators,
             "enwiki_title_qid_from_gazetteer2.tsv" | "enwiki_title_qid.tsv" | "persons_bio.tsv" => Family::TitleMap,
             n if n.starts_with("officeholders_2000on") && n.ends_with(".tsv") => Family::Officeholders,
             "heads_of_state_gov_wikidata.csv" => Family::WorldLeaders,
@@ -109,6 +122,14 @@ pub struct Shared {
     pub title_qid: HashMap<String, String>,
     /// Population of each GeoNames city entry, by entry id (the US-cities check reads it).
     pub city_population: HashMap<String, f64>,
+    /// Country and coordinates of each GeoNames city entry, by entry id (the dr5hn check).
+    pub city_rows: HashMap<String, places::CityRow>,
+    /// dr5hn subdivision row id → QID (the dr5hn cities table names its region by row id).
+    pub subdivision_by_row_id: HashMap<String, String>,
+    /// Position QID → its label (the position histories name offices by QID).
+    pub position_labels: HashMap<String, String>,
+    /// Positions the office-holder table ranks as heads of state or government.
+    pub head_positions: std::collections::HashSet<String>,
     /// Party Facts id → QID, so the core-parties names can join the Wikidata table.
     pub party_qid: HashMap<String, String>,
     /// Demonym-shaped words the broad country-variant list gives a country (country QID,
@@ -135,8 +156,18 @@ impl BuildLog {
     }
 }
 
-/// Builds a gazetteer from source files and folders.
+/// Prior added for each source family beyond the first that lists an entity
+/// ([`GazetteerBuilder::add_source_count_prior`]); docs/linking.md has the ablation.
+pub const PRIOR_PER_SOURCE: f32 = 0.05;
+
+/// Builds a gazetteer from source files and folders, with the default prior per source.
 pub fn build(sources: &[PathBuf]) -> Result<(Gazetteer, BuildLog)> {
+    build_with(sources, PRIOR_PER_SOURCE)
+}
+
+/// Builds a gazetteer, adding `prior_per_source` to an entity's prior for every further
+/// source family that lists it.
+pub fn build_with(sources: &[PathBuf], prior_per_source: f32) -> Result<(Gazetteer, BuildLog)> {
     let mut log = BuildLog::default();
     let mut files = Vec::new();
     for s in sources {
@@ -146,8 +177,17 @@ pub fn build(sources: &[PathBuf]) -> Result<(Gazetteer, BuildLog)> {
     let mut shared = Shared::default();
     let mut gaz = GazetteerBuilder::default();
     for (path, family) in &files {
+        gaz.set_source(*family as u32);
         read_family(*family, path, &mut shared, &mut gaz, &mut log).with_context(|| format!("cannot read {}", path.display()))?;
     }
+    // A person with no name in the Latin script cannot be named in English news; kept, the
+    // entry would only count as coverage.
+    let unnamable: Vec<String> = gaz.entries().filter(|e| e.kind == Kind::Person && !e.aliases.iter().any(|(a, _)| is_latin(a))).map(|e| e.id.clone()).collect();
+    log.note("people without a Latin-script name, left out", unnamable.len());
+    for id in unnamable {
+        gaz.remove(&id);
+    }
+    gaz.add_source_count_prior(prior_per_source);
     log.files = files;
     Ok((gaz.finish(), log))
 }
@@ -183,8 +223,14 @@ fn read_family(family: Family, path: &Path, shared: &mut Shared, gaz: &mut Gazet
         Family::UsStates => places::us_states(path, shared, gaz),
         Family::Cities => places::cities(path, shared, gaz, log),
         Family::UsCities => places::us_cities(path, shared, gaz, log),
+        Family::Dr5hnCities => places::dr5hn_cities(path, shared, gaz, log),
+        Family::WorldRegions => places::world_regions(path, gaz),
+        Family::HistoricalStates => places::historical_states(path, gaz, log),
+        Family::Positions => people::positions(path, shared),
+        Family::PositionHistories => people::position_histories(path, shared, gaz),
+        Family::Legislators => people::legislators(path, gaz),
         Family::TitleMap => people::title_map(path, shared),
-        Family::Officeholders => people::officeholders(path, gaz),
+        Family::Officeholders => people::officeholders(path, shared, gaz),
         Family::WorldLeaders => people::world_leaders(path, gaz),
         Family::InternationalPosts => people::international_posts(path, gaz),
         Family::ForeignMinisters => people::foreign_ministers(path, gaz),
@@ -247,7 +293,7 @@ pub fn is_latin(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::gazetteer::{Kind, Via};
+    use crate::link::gazetteer::{Entry, Kind, Via};
 
     #[test]
     fn builds_user_entries_and_round_trips_the_artefact() {
@@ -275,7 +321,7 @@ mod tests {
         let out = dir.path().join("out");
         gaz.save(&out).unwrap();
         let loaded = Gazetteer::load(&out).unwrap();
-        assert_eq!(loaded.entries(), gaz.entries());
+        assert_eq!(loaded.entries().collect::<Vec<_>>(), gaz.entries().collect::<Vec<_>>());
         let freedonia = loaded.lookup("freedonia");
         assert_eq!(freedonia.len(), 1);
         let e = loaded.entry(freedonia[0].0);
@@ -285,6 +331,16 @@ mod tests {
         let firefly = loaded.entry(loaded.lookup("firefly")[0].0);
         assert_eq!((firefly.context.as_slice(), firefly.terms.len()), (&["Q1".to_string()][..], 1));
         assert_eq!(loaded.entry(loaded.lookup("sylvania")[0].0).id, "acme:7");
+    }
+
+    #[test]
+    fn people_need_a_latin_script_name_and_show_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("people.tsv"), "id\tname\ttype\nQ5\tВолков\tperson\nQ6\tВасилий\tperson\nQ6\tVasily\tperson\n").unwrap();
+        let (gaz, _) = build(&[dir.path().to_path_buf()]).unwrap();
+        assert!(!gaz.ids().contains("Q5"), "no name English news could use");
+        let vasily = gaz.entry(gaz.lookup("vasily")[0].0);
+        assert_eq!((vasily.id.as_str(), vasily.name.as_str()), ("Q6", "Vasily"));
     }
 
     #[test]
@@ -345,6 +401,63 @@ mod tests {
         // Demonyms listed under a subdivision's ISO code go to it; district names do not.
         assert_eq!(ids("scotish"), vec![("Q11".to_string(), Via::Demonym)]);
         assert!(ids("lothian").is_empty());
+    }
+
+    #[test]
+    fn package_sources_give_cities_continents_and_past_states_qids() {
+        let dir = tempfile::tempdir().unwrap();
+        write_place_sources(dir.path());
+        // dr5hn cities: Freedonia City gets Q30 (same country, name and spot); the two rows
+        // sharing Q31 give Jambton nothing; Hamlet is a small place of its own with its region
+        // as context.
+        std::fs::write(
+            dir.path().join("dr5hn_cities.json"),
+            r#"[{"name": "Freedonia City", "state_id": 1, "country_code": "FD", "latitude": "40.1", "longitude": "40.1", "wikiDataId": "Q30"},
+                {"name": "Jambton", "state_id": 1, "country_code": "FD", "latitude": "30.0", "longitude": "30.0", "wikiDataId": "Q31"},
+                {"name": "Jambton East", "state_id": 1, "country_code": "FD", "latitude": "31.0", "longitude": "30.0", "wikiDataId": "Q31"},
+                {"name": "Hamlet", "state_id": 2, "country_code": "FD", "latitude": "56.0", "longitude": "-4.0", "wikiDataId": "Q32"}]"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("dr5hn_regions.json"), r#"[{"id": 1, "name": "Europa", "wikiDataId": "Q46"}]"#).unwrap();
+        std::fs::write(dir.path().join("dr5hn_subregions.json"), r#"[{"id": 2, "name": "Central Europa", "wikiDataId": "Q27"}]"#).unwrap();
+        std::fs::write(
+            dir.path().join("histwardb_crosswalk.csv"),
+            "country_qid,country,cow_code,cow_name,gw_code,match,note
+Q1,Freedonia,1,Freedonia,1,name,
+Q40,Old Freedonia,1,Freedonia,1,manual,
+Q41,Freedonia,,,,,
+",
+        )
+        .unwrap();
+        let (gaz, _) = build_with(&[dir.path().to_path_buf()], 0.0).unwrap();
+        let ids = |key: &str| -> Vec<String> { gaz.lookup(key).into_iter().map(|(e, _)| gaz.entry(e).id.clone()).collect() };
+        assert_eq!(ids("freedonia city"), vec!["Q30".to_string()]);
+        assert_eq!(ids("jambton"), vec!["geonames:101".to_string()]);
+        let hamlet = gaz.entry(gaz.lookup("hamlet")[0].0);
+        assert_eq!((hamlet.id.as_str(), hamlet.context.as_slice()), ("Q32", &["Q1".to_string(), "Q11".to_string()][..]));
+        assert_eq!((ids("europa"), ids("central europa")), (vec!["Q46".to_string()], vec!["Q27".to_string()]));
+        // A past state joins; one named as a present country does not shadow it.
+        assert_eq!(ids("old freedonia"), vec!["Q40".to_string()]);
+        assert_eq!(ids("freedonia"), vec!["Q1".to_string()]);
+    }
+
+    #[test]
+    fn more_sources_raise_a_prior_without_reaching_one() {
+        let mut b = GazetteerBuilder::default();
+        b.set_source(0);
+        b.add(Entry::new("Q1", "Big", Kind::Country, 1.0));
+        b.add(Entry::new("Q2", "Listed twice", Kind::City, 0.5));
+        b.add(Entry::new("Q3", "Listed once", Kind::City, 0.5));
+        b.set_source(1);
+        b.add(Entry::new("Q1", "Big", Kind::Country, 1.0));
+        b.add(Entry::new("Q2", "Listed twice", Kind::City, 0.5));
+        b.add(Entry::new("Q2", "Listed twice", Kind::City, 0.5));
+        b.add_source_count_prior(0.1);
+        let g = b.finish();
+        let prior = |key: &str| g.entry(g.lookup(key)[0].0).prior;
+        assert_eq!(prior("big"), 1.0);
+        assert!((prior("listed twice") - 0.55).abs() < 1e-6, "one more source family, however many rows");
+        assert_eq!(prior("listed once"), 0.5);
     }
 
     #[test]

