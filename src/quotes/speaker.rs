@@ -759,7 +759,7 @@ fn canonical(mentions: &[NameMention]) -> Vec<usize> {
 /// Indices, in order, of the items overlapping `span`, where the items' spans (read by
 /// `span_of`) are sorted by start and none is longer than `longest`: a binary search for the
 /// first item that can reach `span`, then a walk up to its end.
-fn overlapping<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> CharSpan + 'a, longest: usize, span: CharSpan) -> impl Iterator<Item = usize> + 'a {
+pub(super) fn overlapping<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> CharSpan + 'a, longest: usize, span: CharSpan) -> impl Iterator<Item = usize> + 'a {
     let first = items.partition_point(|t| span_of(t).start + longest <= span.start);
     let end = items.partition_point(|t| span_of(t).start < span.end);
     (first..end.max(first)).filter(move |&i| span_of(&items[i]).overlaps(&span))
