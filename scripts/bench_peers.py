@@ -2,7 +2,9 @@
 
 Subcommands (bench_peers.sh calls them with the benchmark venv's Python):
 
-  corpus N OUT.jsonl [--seed S]   the synthetic corpus (see build_corpus)
+  corpus N OUT.jsonl [--seed S] [--one-article]
+                                  the synthetic corpus (see build_corpus), or its stories joined
+                                  into one long article
   engine NAME ...                 one Python engine, in its own process: transformers, spacy-ner,
                                   spacy-full, or gemm (the sgemm rate of the cores)
   run ...                         the whole comparison: rounds of every engine, the table, FLOPs
@@ -183,14 +185,23 @@ def engine_gemm(args):
     torch.set_num_threads(args.threads)
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        for _ in range(4):
-            torch.mm(a, b)
-        best = min(best, (time.perf_counter() - t) / 4)
-    return {"gflops": 2 * n ** 3 / best / 1e9, "n": n}
+
+    def best_of(f):
+        f()
+        best = float("inf")
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(4):
+                f()
+            best = min(best, (time.perf_counter() - t) / 4)
+        return 2 * n ** 3 / best / 1e9
+
+    # The int8 product byline's int8 engines run (FBGEMM, activations quantised on the fly).
+    wq, col_offsets, scale, zero = torch.fbgemm_linear_quantize_weight(b)
+    packed = torch.fbgemm_pack_quantized_matrix(wq)
+    bias = torch.zeros(n)
+    int8 = best_of(lambda: torch.fbgemm_linear_int8_weight_fp32_activation(a, wq, packed, col_offsets, scale, zero, bias))
+    return {"gflops": best_of(lambda: torch.mm(a, b)), "int8_gops": int8, "n": n}
 
 
 def cmd_engine(args):
@@ -278,7 +289,8 @@ def flops_report(model_dir, docs, words):
 def cpu_peak(threads):
     """Nominal clock × FP32 FLOPs a cycle × cores. The FLOPs a cycle are an assumption: with
     AVX-512, two 512-bit FMA units a core (Xeon Gold 6xxx/Platinum) give 2 × 16 lanes × 2 = 64;
-    parts with one such unit (Silver, Bronze, some Gold 5xxx) give 32. AVX2+FMA: 32."""
+    parts with one such unit (Silver, Bronze, some Gold 5xxx) and AMD's Zen 4 (two 256-bit
+    units) give 32. AVX2+FMA: 32. The int8 peak likewise, where the CPU has AVX-512 VNNI."""
     model, mhz, flags = "?", None, set()
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -292,9 +304,15 @@ def cpu_peak(threads):
                 flags = set(v.split())
     m = re.search(r"@\s*([\d.]+)\s*GHz", model)
     ghz = float(m.group(1)) if m else (mhz or 0) / 1000
-    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16
+    # AMD's AVX-512 (Zen 4) runs a 512-bit FMA over its two 256-bit units: 32 FLOPs a cycle.
+    amd = "AMD" in model
+    per_cycle = 64 if "avx512f" in flags and not amd else 32 if {"avx2", "fma"} <= flags else 16
+    # int8 with AVX-512 VNNI: a vpdpbusd is 64 multiply-adds (128 ops) over 512 bits; two a
+    # cycle on Xeons with two FMA units, one on Zen 4.
+    int8_per_cycle = (128 if amd else 256) if "avx512_vnni" in flags else None
     return {"model": model, "ghz": ghz, "per_cycle": per_cycle, "cores": threads,
-            "peak": threads * ghz * 1e9 * per_cycle}
+            "peak": threads * ghz * 1e9 * per_cycle,
+            "int8_peak": threads * ghz * 1e9 * int8_per_cycle if int8_per_cycle else None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,6 +321,9 @@ def cpu_peak(threads):
 
 def cmd_corpus(args):
     docs = build_corpus(args.sample, args.n, args.seed)
+    if args.one_article:
+        # The same stories, one after another, as one article (scripts/bench_long.sh).
+        docs = [{"id": f"long-{args.n}", "text": "\n\n".join(d["text"] for d in docs)}]
     with open(args.out, "w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -324,6 +345,12 @@ def engines(args):
         "spacy-ner": (py + ["spacy-ner"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
         "spacy-full": (py + ["spacy-full"] + common + ["--spacy-batch-size", str(args.spacy_batch_size)], [], "py"),
     }
+    if args.baseline_bin:
+        # The same byline engines with another binary (e.g. the commit before a change), run in
+        # the same interleaved rounds: before and after side by side.
+        base = [args.baseline_bin] + byline[1:]
+        for name in ("byline-ner", "byline-full", "byline-ner-int8", "byline-full-int8"):
+            all_["baseline-" + name[len("byline-"):]] = (base, all_[name][1], "byline")
     chosen = args.engines.split(",")
     unknown = [e for e in chosen if e not in all_]
     if unknown:
@@ -344,21 +371,21 @@ def run_one(args, name, head, tail, kind):
         argv = head + ["--output", out, "--result", res_path]
     err_path = os.path.join(args.work, f"err-{name}.txt")
     with open(err_path, "w") as err:
-        rc = subprocess.call(["/usr/bin/time", "-f", "%e %M", "-o", time_path] + argv,
+        rc = subprocess.call(["/usr/bin/time", "-f", "%e %M %U %S", "-o", time_path] + argv,
                              stdout=subprocess.DEVNULL, stderr=err, env=engine_env(args))
     with open(err_path) as f:
         err_text = f.read()
     if rc != 0:
         sys.exit(f"bench_peers: {name} failed (exit {rc}): {' '.join(argv)}\n{err_text[-3000:]}")
     with open(time_path) as f:
-        wall, rss_kb = f.read().split()[-2:]
+        wall, rss_kb, user, system = f.read().split()[-4:]
     if kind == "byline":
         summary = json.loads([l for l in err_text.splitlines() if l.startswith("{")][-1])
         res = {"seconds": summary["seconds"], "entities": summary["entities"], "articles": summary["articles"]}
     else:
         with open(res_path) as f:
             res = json.load(f)
-    res.update(wall=float(wall), rss_mb=int(rss_kb) / 1024, load=float(wall) - res["seconds"])
+    res.update(wall=float(wall), rss_mb=int(rss_kb) / 1024, load=float(wall) - res["seconds"], cpu=float(user) + float(system))
     return res
 
 
@@ -391,26 +418,27 @@ def cmd_run(args):
             log.write(json.dumps(res) + "\n")
             log.flush()
             runs[name].append(res)
-            print(f"  round {r} {name:<13} wall {res['wall']:7.1f} s  load {res['load']:5.1f} s  "
+            print(f"  round {r} {name:<13} wall {res['wall']:7.1f} s  CPU {res['cpu']:7.1f} s  load {res['load']:5.1f} s  "
                   f"peak RSS {res['rss_mb']:6.0f} MB  entities {res['entities']}", flush=True)
     med = {}
     for name, rs in runs.items():
-        m = {k: statistics.median(x[k] for x in rs) for k in ("wall", "load", "seconds", "rss_mb")}
+        m = {k: statistics.median(x[k] for x in rs) for k in ("wall", "load", "seconds", "rss_mb", "cpu")}
         m["wps"] = statistics.median(words / x["wall"] for x in rs)
         m["wps_steady"] = statistics.median(words / x["seconds"] for x in rs)
         m["entities"] = rs[-1]["entities"]
         med[name] = m
     ref = med.get("transformers")
     print()
-    print(f"{'engine':<13} | {'load s':>6} | {'words/s':>8} | {'steady words/s':>14} | {'peak RSS':>8} | "
+    print(f"{'engine':<13} | {'load s':>6} | {'words/s':>8} | {'steady words/s':>14} | {'CPU s':>6} | {'peak RSS':>8} | "
           f"{'× transformers':>14} | {'entities':>8}")
-    print("-" * 92)
+    print("-" * 101)
     for name, m in med.items():
         ratio = f"{m['wps'] / ref['wps']:.2f} / {m['wps_steady'] / ref['wps_steady']:.2f}" if ref else "-"
-        print(f"{name:<13} | {m['load']:6.1f} | {m['wps']:8,.0f} | {m['wps_steady']:14,.0f} | "
+        print(f"{name:<13} | {m['load']:6.1f} | {m['wps']:8,.0f} | {m['wps_steady']:14,.0f} | {m['cpu']:6.1f} | "
               f"{m['rss_mb']:5,.0f} MB | {ratio:>14} | {m['entities']:8,}")
     print("words/s: whole process (load included), median over rounds; steady: processing only (wall −"
-          " load); × transformers: both, in that order; load = wall − the engine's own processing time;"
+          " load); CPU s: user + system time of the process (all its threads), the figure least moved by"
+          " other work on a shared machine; × transformers: both, in that order; load = wall − the engine's own processing time;"
           " peak RSS: GNU time's maximum resident set (for spaCy with n_process > 1: the largest process)."
           " Entities are counted, not scored: accuracy is not compared here.")
 
@@ -422,7 +450,8 @@ def cmd_run(args):
           f" chunks are as many, but its last chunk of an article holds only the rest: {fl['chunk_positions']} positions,"
           f" {fl['chunk_flops_per_word'] / 1e6:.1f} MFLOP a word")
     print(f"CPU peak (assumed): {cpu['cores']} cores × {cpu['ghz']:.2f} GHz × {cpu['per_cycle']} FP32 FLOPs a cycle"
-          f" (2 AVX-512 FMA units a core; 32 if the part has one) = {cpu['peak'] / 1e9:.0f} GFLOP/s")
+          f" ({'Zen 4: 512-bit FMAs over two 256-bit units' if 'AMD' in cpu['model'] else '2 AVX-512 FMA units a core; 32 if the part has one'})"
+          f" = {cpu['peak'] / 1e9:.0f} GFLOP/s")
     gemm_res = os.path.join(args.work, "res-gemm.json")
     subprocess.check_call([sys.executable, os.path.abspath(__file__), "engine", "gemm", "--threads",
                            str(args.threads), "--result", gemm_res], env=engine_env(args))
@@ -430,10 +459,16 @@ def cmd_run(args):
         gemm = json.load(f)
     print(f"sgemm {gemm['n']}³ (MKL through torch, {args.threads} threads): {gemm['gflops']:.0f} GFLOP/s ="
           f" {100 * gemm['gflops'] * 1e9 / cpu['peak']:.0f}% of that peak")
+    int8_peak = cpu["int8_peak"]
+    print(f"int8 product {gemm['n']}³ (FBGEMM through torch, activations quantised on the fly): "
+          f"{gemm['int8_gops']:.0f} G ops/s" + (f" = {100 * gemm['int8_gops'] * 1e9 / int8_peak:.0f}% of the VNNI peak"
+          f" ({int8_peak / 1e9:.0f} G ops/s, assumed: {'one' if 'AMD' in cpu['model'] else 'two'} 512-bit"
+          " vpdpbusd a cycle a core)" if int8_peak else " (no AVX-512 VNNI on this CPU)"))
     per_word = {"byline-ner": fl["flops_per_word"], "byline-full": fl["flops_per_word"],
-                "byline-ner-int8": fl["flops_per_word"],
+                "byline-ner-int8": fl["flops_per_word"], "baseline-ner": fl["flops_per_word"],
+                "baseline-ner-int8": fl["flops_per_word"],
                 "transformers": fl["chunk_flops_per_word"]}
-    for name in ("byline-ner", "byline-ner-int8", "transformers"):
+    for name in ("byline-ner", "byline-ner-int8", "baseline-ner", "baseline-ner-int8", "transformers"):
         if name in med:
             for label, key in (("whole run", "wps"), ("steady", "wps_steady")):
                 achieved = med[name][key] * per_word[name]
@@ -451,6 +486,7 @@ def main():
     c.add_argument("n", type=int)
     c.add_argument("out")
     c.add_argument("--seed", type=int, default=5)
+    c.add_argument("--one-article", action="store_true", help="join the n stories into one article")
     c.add_argument("--sample", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpora", "sample"))
     e = sub.add_parser("engine")
     e.add_argument("name", choices=["transformers", "spacy-ner", "spacy-full", "gemm"])
@@ -465,6 +501,8 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--corpus", required=True)
     r.add_argument("--bin", required=True)
+    r.add_argument("--baseline-bin", help="another byline binary, run as the engines baseline-ner, baseline-full, "
+                   "baseline-ner-int8 and baseline-full-int8")
     r.add_argument("--model", required=True)
     r.add_argument("--work", required=True)
     r.add_argument("--rounds", type=int, default=3)

@@ -31,6 +31,8 @@
 # 3.8.0, ...): about 5 GB, mostly the CUDA libraries PyPI's torch loads even on the CPU.
 # BYLINE_BIN=path uses another byline binary (default target/release/byline, built by
 # scripts/setup.sh if missing); BENCH_ENGINES=byline-ner,transformers picks engines.
+# BYLINE_BASELINE_BIN=path adds a second binary as the engines baseline-ner, baseline-full,
+# baseline-ner-int8 and baseline-full-int8 (before and after a change, in the same rounds).
 # Results: the table on stdout; every run in .bench/peers/rounds.jsonl.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,4 +64,5 @@ corpus="$work/corpus-$n.jsonl"
 "$venv/bin/python" "$root/scripts/bench_peers.py" corpus "$n" "$corpus"
 exec "$venv/bin/python" "$root/scripts/bench_peers.py" run --corpus "$corpus" --bin "$bin" --model "$model" \
   --work "$work" --rounds "$rounds" --batch-size "$batch" --threads "$threads" \
+  ${BYLINE_BASELINE_BIN:+--baseline-bin "$BYLINE_BASELINE_BIN"} \
   --engines "${BENCH_ENGINES:-byline-ner,byline-full,byline-ner-int8,byline-full-int8,transformers,spacy-ner,spacy-full}"

@@ -149,13 +149,15 @@ impl Linker {
             score_all(&mut g.candidates);
         }
         let winners: Vec<Option<Entry>> = groups.iter().map(|g| self.winner(g).map(|c| self.gazetteer.entry(c.entry))).collect();
+        let index = WinnerIndex::new(winners.iter().map(Option::as_ref));
         for (gi, g) in groups.iter_mut().enumerate() {
             // An entity the article names by several groups counts for each (`United States`,
             // `U.S.`): counted once, a US city lost its support to a namesake abroad whose
             // region another mention names (Durham, North Carolina, for Durham, England).
-            let others: Vec<&Entry> = winners.iter().enumerate().filter(|(i, _)| *i != gi).filter_map(|(_, w)| w.as_ref()).collect();
             for c in &mut g.candidates {
-                c.context = context_support(&self.gazetteer.entry(c.entry), c.via == Via::Acronym, &others);
+                let entry = self.gazetteer.entry(c.entry);
+                let acronym = c.via == Via::Acronym;
+                c.context = context_support(&entry, acronym, &index.related(&entry, acronym, gi));
             }
             score_all(&mut g.candidates);
         }
@@ -237,9 +239,16 @@ impl Linker {
             groups[gi].members.push((i, joined));
         }
         for g in &mut groups {
-            let labels: Vec<&str> = g.members.iter().map(|&(i, _)| doc.entities[i].label.as_str()).collect();
             // The most frequent label; the first mention's wins a tie.
-            let majority = labels.iter().copied().max_by_key(|l| (labels.iter().filter(|x| *x == l).count(), std::cmp::Reverse(labels.iter().position(|x| x == l)))).unwrap_or_default();
+            let mut counts: Vec<(&str, usize)> = Vec::new();
+            for &(i, _) in &g.members {
+                let label = doc.entities[i].label.as_str();
+                match counts.iter_mut().find(|(l, _)| *l == label) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((label, 1)),
+                }
+            }
+            let majority = counts.iter().enumerate().max_by_key(|&(k, &(_, n))| (n, std::cmp::Reverse(k))).map_or("", |(_, &(l, _))| l);
             g.label = majority.to_string();
             let teams = g.members.iter().filter(|&&(i, _)| !in_place_position(&doc.entities[i]));
             g.team_share = teams.count() as f32 / g.members.len().max(1) as f32;
@@ -420,6 +429,60 @@ fn context_support(entry: &Entry, acronym: bool, others: &[&Entry]) -> f32 {
     support.min(1.0)
 }
 
+/// The other groups' winners that can support an entry in [`context_support`], found through
+/// ids rather than by trying every winner for every candidate: an article can be as long as a
+/// book and name thousands of things.
+struct WinnerIndex<'g> {
+    /// The winning entry of each group, if any.
+    winners: Vec<Option<&'g Entry>>,
+    /// Groups by their winner's id, by the first id of its context (a place's country), and by
+    /// every id of its context.
+    by_id: HashMap<&'g str, Vec<usize>>,
+    by_first_context: HashMap<&'g str, Vec<usize>>,
+    by_context: HashMap<&'g str, Vec<usize>>,
+}
+
+impl<'g> WinnerIndex<'g> {
+    fn new(winners: impl Iterator<Item = Option<&'g Entry>>) -> WinnerIndex<'g> {
+        let mut index = WinnerIndex { winners: Vec::new(), by_id: HashMap::new(), by_first_context: HashMap::new(), by_context: HashMap::new() };
+        for (gi, w) in winners.enumerate() {
+            index.winners.push(w);
+            let Some(w) = w else { continue };
+            index.by_id.entry(w.id.as_str()).or_default().push(gi);
+            if let Some(first) = w.context.first() {
+                index.by_first_context.entry(first.as_str()).or_default().push(gi);
+            }
+            for c in &w.context {
+                let groups = index.by_context.entry(c.as_str()).or_default();
+                if groups.last() != Some(&gi) {
+                    groups.push(gi);
+                }
+            }
+        }
+        index
+    }
+
+    /// The winners of the groups other than `own` that are in `entry`'s context, located in
+    /// `entry`, (for a party) places in its context's country, or (for an acronym) `entry`
+    /// itself named in full: every winner that can add to its support, in group order.
+    fn related(&self, entry: &Entry, acronym: bool, own: usize) -> Vec<&'g Entry> {
+        let none = Vec::new();
+        let mut out: Vec<usize> = self.by_context.get(entry.id.as_str()).unwrap_or(&none).clone();
+        if acronym {
+            out.extend(self.by_id.get(entry.id.as_str()).unwrap_or(&none));
+        }
+        for c in &entry.context {
+            out.extend(self.by_id.get(c.as_str()).unwrap_or(&none));
+            if entry.kind == Kind::Party {
+                out.extend(self.by_first_context.get(c.as_str()).unwrap_or(&none));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().filter(|&g| g != own).filter_map(|g| self.winners[g]).collect()
+    }
+}
+
 /// Whether the mention at bytes `start..end` is a bare noun after `the`: `the` before it, and
 /// after it punctuation, the end, or a function word (`sailed into the Gulf .`, `the West
 /// as`, `rebels in the North and`), not a noun it qualifies (`the Riverton council`).
@@ -482,12 +545,15 @@ fn defined_acronyms(text: &str) -> HashMap<String, String> {
 fn expansion_before(before: &str, acronym: &str) -> Option<String> {
     const FUNCTION_WORDS: [&str; 8] = ["of", "the", "and", "for", "de", "in", "on", "&"];
     let letters: Vec<char> = acronym.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
-    let words: Vec<&str> = before.split_whitespace().collect();
+    // Backwards from the bracket, only as far as the initials reach (not the whole text before).
     let mut need = letters.len();
-    let mut start = words.len();
-    while start > 0 && need > 0 {
-        let w = words[start - 1].trim_matches(|c: char| !c.is_alphanumeric());
-        start -= 1;
+    let mut taken: Vec<&str> = Vec::new();
+    for word in before.split_whitespace().rev() {
+        if need == 0 {
+            break;
+        }
+        taken.push(word);
+        let w = word.trim_matches(|c: char| !c.is_alphanumeric());
         if FUNCTION_WORDS.contains(&w.to_lowercase().as_str()) {
             continue;
         }
@@ -497,7 +563,8 @@ fn expansion_before(before: &str, acronym: &str) -> Option<String> {
         }
         need -= 1;
     }
-    (need == 0).then(|| words[start..].join(" "))
+    taken.reverse();
+    (need == 0).then(|| taken.join(" "))
 }
 
 /// For each person mention that is part of a fuller name elsewhere in the article (`Putin`,
@@ -509,14 +576,29 @@ pub(crate) fn partial_name_antecedents(entities: &[Entity]) -> HashMap<usize, us
         .filter(|(_, e)| e.label == "PER")
         .map(|(i, e)| (i, mention_key(&e.text).split(' ').map(str::to_string).collect()))
         .collect();
+    // A fuller name shares its first or its last word with the part, so only those are
+    // compared, once for each distinct part: an article can be as long as a book.
+    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, (_, w)) in people.iter().enumerate() {
+        if let (Some(first), Some(last)) = (w.first(), w.last()) {
+            by_first.entry(first).or_default().push(k);
+            by_last.entry(last).or_default().push(k);
+        }
+    }
+    let mut fullest: HashMap<&[String], Option<usize>> = HashMap::new();
     let mut out = HashMap::new();
     for (i, words) in &people {
-        let fuller = people
-            .iter()
-            .filter(|(_, w)| w.len() > words.len() && (w.ends_with(words) || w.starts_with(words)))
-            .max_by_key(|(j, w)| (w.len(), std::cmp::Reverse(*j)));
-        if let Some((j, _)) = fuller {
-            out.insert(*i, *j);
+        let (Some(first), Some(last)) = (words.first(), words.last()) else { continue };
+        let fuller = *fullest.entry(words).or_insert_with(|| {
+            let candidates = by_first[first.as_str()].iter().chain(&by_last[last.as_str()]).map(|&k| &people[k]);
+            candidates
+                .filter(|(_, w)| w.len() > words.len() && (w.ends_with(words) || w.starts_with(words)))
+                .max_by_key(|(j, w)| (w.len(), std::cmp::Reverse(*j)))
+                .map(|(j, _)| *j)
+        });
+        if let Some(j) = fuller {
+            out.insert(*i, j);
         }
     }
     out
@@ -950,6 +1032,37 @@ mod tests {
         let linker = linker_of(vec![iran]);
         assert_eq!(linked_id(&linker, "An IRA bomb went off .", &[("IRA", "ORG")], "IRA"), None);
         assert_eq!(linked_id(&linker, "Ira said Iran would talk .", &[("Ira", "LOC")], "Ira").as_deref(), Some("Q794"), "a variant written as a word still links");
+    }
+
+    #[test]
+    fn the_winner_index_finds_every_winner_that_supports_an_entry() {
+        // Countries, a region and a city in one, a party, a person; every one a group's winner,
+        // some twice. Support from the index's winners equals support from all other winners.
+        let mut entries = vec![Entry::new("Q1", "Freedonia", Kind::Country, 0.9), Entry::new("Q9", "Sylvania", Kind::Country, 0.9)];
+        let mut region = Entry::new("Q2", "North Province", Kind::Region, 0.5);
+        region.add_context("Q1");
+        let mut city = Entry::new("Q3", "Riverton", Kind::City, 0.5);
+        city.add_context("Q1");
+        city.add_context("Q2");
+        let mut party = Entry::new("Q4", "Harbour Party", Kind::Party, 0.5);
+        party.add_context("Q1");
+        let mut person = Entry::new("Q5", "Ann Lee", Kind::Person, 0.5);
+        person.add_context("Q1");
+        let mut abroad = Entry::new("Q6", "Eastport", Kind::City, 0.5);
+        abroad.add_context("Q9");
+        entries.extend([region, city, party, person, abroad]);
+        let winners: Vec<Option<&Entry>> = [0, 2, 3, 3, 4, 5, 6, 1].iter().map(|&i| Some(&entries[i])).chain([None]).collect();
+        let index = WinnerIndex::new(winners.iter().copied());
+        for entry in &entries {
+            for own in 0..winners.len() {
+                let all: Vec<&Entry> = (0..winners.len()).filter(|&g| g != own).filter_map(|g| winners[g]).collect();
+                for acronym in [false, true] {
+                    let indexed = context_support(entry, acronym, &index.related(entry, acronym, own));
+                    assert_eq!(indexed, context_support(entry, acronym, &all), "{} in group {own}, acronym {acronym}", entry.name);
+                }
+            }
+        }
+        assert!(context_support(&entries[4], false, &index.related(&entries[4], false, 0)) > 0.0, "the party is supported by places in its country");
     }
 
     /// The committed gazetteer, loaded once for the tests that use it.

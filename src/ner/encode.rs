@@ -2,13 +2,14 @@
 //! its char span in the article and the word it belongs to, so labels map back exactly.
 
 use anyhow::{anyhow, Result};
+use rayon::prelude::*;
 use tokenizers::Tokenizer;
 
 use super::case::case_class;
 use crate::document::CharSpan;
 use crate::segment;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Encoded {
     pub ids: Vec<i64>,
     /// Case class per sub-token (of its word), used as token type when the model asks for it.
@@ -31,6 +32,9 @@ impl Encoded {
     }
 }
 
+/// Longest stretch of text, in bytes, given to the tokenizer at once (where whitespace allows).
+const PART_BYTES: usize = 16 * 1024;
+
 /// Encodes `text` without special tokens and without truncation.
 ///
 /// Words are the tokenizer's pre-tokens, with punctuation at their edges split off. BERT's
@@ -39,7 +43,61 @@ impl Encoded {
 /// carry the punctuation with it. Inside a word (`U.S.`, `Bergamo-based`) pieces stay together,
 /// as in the tokenised text models are trained on. Training tags every sub-token, so this needs
 /// no retraining; case classes stay those of the tokenizer's words, as in training.
+///
+/// A long text is encoded in parts of about [`PART_BYTES`] cut at line breaks (else at spaces),
+/// in parallel: no sub-token crosses whitespace, so the result is the same as in one piece,
+/// while the tokenizer's working memory stays that of one part and a book-length article does
+/// not wait for one core.
 pub fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Encoded> {
+    encode_in_parts(tokenizer, text, PART_BYTES)
+}
+
+fn encode_in_parts(tokenizer: &Tokenizer, text: &str, part_bytes: usize) -> Result<Encoded> {
+    let parts = parts(text, part_bytes);
+    if parts.len() == 1 {
+        return encode_part(tokenizer, text);
+    }
+    let encoded = parts.par_iter().map(|(bytes, _)| encode_part(tokenizer, &text[bytes.clone()])).collect::<Result<Vec<_>>>()?;
+    let mut out = Encoded::default();
+    for (part, &(_, char_start)) in encoded.into_iter().zip(&parts) {
+        let shift = |s: CharSpan| CharSpan::new(s.start + char_start, s.end + char_start);
+        let (tokens, words) = (out.ids.len(), out.words.len());
+        out.ids.extend(part.ids);
+        out.case.extend(part.case);
+        out.offsets.extend(part.offsets.into_iter().map(shift));
+        out.word_of.extend(part.word_of.into_iter().map(|w| w + words));
+        out.words.extend(part.words.into_iter().map(shift));
+        out.word_first_token.extend(part.word_first_token.into_iter().map(|t| t + tokens));
+    }
+    Ok(out)
+}
+
+/// `text` cut into parts of about `max_bytes` at ASCII whitespace (never inside a UTF-8
+/// sequence): each part ends after the last line break within the limit, else after the last
+/// space or tab, else after the first whitespace past it. Byte ranges with the char offset
+/// where each starts.
+fn parts(text: &str, max_bytes: usize) -> Vec<(std::ops::Range<usize>, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut chars_before) = (0, 0);
+    while text.len() - start > max_bytes {
+        let window = &text.as_bytes()[start..start + max_bytes];
+        let cut = window
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .or_else(|| window.iter().rposition(u8::is_ascii_whitespace))
+            .map(|i| start + i + 1)
+            .or_else(|| text.as_bytes()[start + max_bytes..].iter().position(u8::is_ascii_whitespace).map(|i| start + max_bytes + i + 1));
+        let Some(cut) = cut.filter(|&c| c < text.len()) else { break };
+        out.push((start..cut, chars_before));
+        chars_before += text[start..cut].chars().count();
+        start = cut;
+    }
+    out.push((start..text.len(), chars_before));
+    out
+}
+
+/// [`encode`] of one part.
+fn encode_part(tokenizer: &Tokenizer, text: &str) -> Result<Encoded> {
     let enc = tokenizer.encode_char_offsets(text, false).map_err(|e| anyhow!("tokenizer failed: {e}"))?;
     let chars: Vec<char> = text.chars().collect();
     // Sub-tokens grouped by tokenizer word. Tokens the tokenizer invents with an empty span
@@ -167,6 +225,44 @@ mod tests {
         // Case classes are the tokenizer word's, as in training: `NATO,”` is UPPER throughout.
         assert_eq!(&enc.case[3..6], &[3, 3, 3]);
         assert_eq!(enc.case[enc.word_first_token[0]], 2);
+    }
+
+    #[test]
+    fn a_text_encoded_in_parts_is_encoded_as_in_one_piece() {
+        let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpora/sample/csto-article.txt")).unwrap();
+        // Odd whitespace and marks where parts may be cut: no-break space, a combining accent
+        // after a space, tabs, CR LF, a paragraph separator, control and expanding chars.
+        let text = format!("{sample}\n  \u{a0}e\u{301} \u{301}x\t\ty\r\nNATO,”\u{2029}½ \u{7}end\n\n{sample} {}", "word ".repeat(40));
+        for model in ["ner-default", "ner-fast"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(model).join("tokenizer.json");
+            let tokenizer = crate::ner::model::load_tokenizer(&path).unwrap();
+            let whole = encode_part(&tokenizer, &text).unwrap();
+            assert!(whole.len() > 1000);
+            for part_bytes in [7, 64, 500, 4096] {
+                assert!(parts(&text, part_bytes).len() > 1);
+                assert!(encode_in_parts(&tokenizer, &text, part_bytes).unwrap() == whole, "{model}, parts of {part_bytes} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn parts_are_cut_after_whitespace_and_tile_the_text() {
+        let text = "ab cd\nef gh ij\nklmnopqrstu v é\nw";
+        for max in 1..text.len() + 2 {
+            let parts = parts(text, max);
+            assert_eq!(parts[0].0.start, 0);
+            assert_eq!(parts.last().unwrap().0.end, text.len());
+            for pair in parts.windows(2) {
+                assert_eq!(pair[0].0.end, pair[1].0.start);
+                assert!(text.as_bytes()[pair[0].0.end - 1].is_ascii_whitespace());
+            }
+            for (bytes, chars) in &parts {
+                assert_eq!(*chars, text[..bytes.start].chars().count());
+            }
+        }
+        // A line break within the limit is preferred to a later space.
+        assert_eq!(parts(text, 12)[0].0, 0..6);
+        assert_eq!(parts("no-whitespace-at-all", 4).len(), 1);
     }
 
     #[test]

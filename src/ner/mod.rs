@@ -7,6 +7,7 @@
 //! [`model`] over windows from many documents, sorted by length → per-word IOB2 tags from each
 //! word's first sub-token → [`tags`] decoding to spans.
 
+pub mod attention;
 pub mod case;
 pub mod cpu_encoder;
 pub mod encode;

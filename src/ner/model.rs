@@ -280,7 +280,7 @@ impl NerModel {
                     WeightStorage::Fp32 => vec![(name, t)],
                     WeightStorage::Fp16 => vec![(name, t.to_kind(Kind::Half))],
                     WeightStorage::Int8 if t.dim() == 2 => {
-                        let (q, scales) = quantise_rows(&t);
+                        let (q, scales) = quantise_rows(&t, 127);
                         vec![(format!("{name}{ROW_SCALE}"), scales), (name, q)]
                     }
                     WeightStorage::Int8 => vec![(name, t.to_kind(Kind::Half))],

@@ -75,7 +75,8 @@ impl Analysis {
 fn apply(a: &Analysis, choices: &[Choice]) -> (Vec<Found>, Vec<Via>) {
     let mut found = a.found.clone();
     let mut via = vec![Via::Frame; found.len()];
-    let in_quote = |i: usize| a.quoted.iter().any(|q| q.outer.start <= a.tokens[i].span.start && a.tokens[i].span.start < q.outer.end);
+    let in_quotes = select::tokens_in_quotes(&a.tokens, &a.quoted);
+    let in_quote = |i: usize| in_quotes[i];
     for c in choices {
         let rule = &a.found[c.found];
         let f = &mut found[c.found];

@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::attribution::Found;
 use super::cues::cue_at;
 use super::marks::Quoted;
-use super::speaker::{MentionKind, Names};
+use super::speaker::{overlapping, MentionKind, Names};
 use super::words::Token;
-use crate::document::{CharSpan, Document, QuoteKind};
+use crate::document::{CharSpan, Document, Entity, QuoteKind};
 
 macro_rules! atoms {
     ($($id:ident = $name:literal,)*) => {
@@ -357,18 +357,33 @@ struct Text<'a> {
     /// First token of each sentence and of each paragraph.
     sentence_start: Vec<usize>,
     paragraph_start: Vec<usize>,
-    /// Name mentions outside quotes: token range, whether a person, entity label.
+    /// Name mentions outside quotes: token range, whether a person, entity label; sorted by
+    /// first token.
     name_tokens: Vec<(usize, usize, bool, Option<&'a str>)>,
+    /// The most tokens a name in `name_tokens` has.
+    longest_name: usize,
+    /// The longest quoted span, with its marks.
+    longest_quoted: usize,
+    /// The rules' speaker of each quote that has one, with the quote's index, sorted by start.
+    speakers: Vec<(CharSpan, usize)>,
+    longest_speaker: usize,
+}
+
+/// For each token, whether it lies inside quotation marks (marks included). `quoted` is sorted
+/// by start, as [`super::marks::quoted_spans`] gives it.
+pub(super) fn tokens_in_quotes(tokens: &[Token], quoted: &[Quoted]) -> Vec<bool> {
+    let mut in_quote = vec![false; tokens.len()];
+    for q in quoted {
+        let first = tokens.partition_point(|t| t.span.start < q.outer.start);
+        let end = tokens.partition_point(|t| t.span.start < q.outer.end);
+        in_quote[first..end].fill(true);
+    }
+    in_quote
 }
 
 impl<'a> Text<'a> {
     fn new(doc: &'a Document, tokens: &'a [Token], quoted: &'a [Quoted], found: &'a [Found], names: &'a Names) -> Text<'a> {
-        let mut in_quote = vec![false; tokens.len()];
-        for q in quoted {
-            let first = tokens.partition_point(|t| t.span.start < q.outer.start);
-            let end = tokens.partition_point(|t| t.span.start < q.outer.end);
-            in_quote[first..end].fill(true);
-        }
+        let in_quote = tokens_in_quotes(tokens, quoted);
         let of = |spans: &[CharSpan]| -> (Vec<usize>, Vec<usize>) {
             let index: Vec<usize> = tokens.iter().map(|t| spans.partition_point(|s| s.end <= t.span.start).min(spans.len().saturating_sub(1))).collect();
             let starts = spans.iter().map(|s| tokens.partition_point(|t| t.span.start < s.start)).collect();
@@ -376,18 +391,29 @@ impl<'a> Text<'a> {
         };
         let (sentence_of, sentence_start) = of(&doc.sentences);
         let (paragraph_of, paragraph_start) = of(&doc.paragraphs);
-        let name_tokens = names
+        // Entities, names, quotes and speakers are found by position, not by scans of all of
+        // them: an article can be as long as a book.
+        let longest_entity = doc.entities.iter().map(|e| e.end - e.start).max().unwrap_or(0);
+        let name_tokens: Vec<_> = names
             .views()
             .filter(|n| !n.quoted)
             .map(|n| {
                 let first = tokens.partition_point(|t| t.span.start < n.span.start);
                 let end = tokens.partition_point(|t| t.span.start < n.span.end);
-                let label = doc.entities.iter().find(|e| e.span().overlaps(&n.span)).map(|e| e.label.as_str());
+                let label = overlapping(&doc.entities, Entity::span, longest_entity, n.span).next().map(|e| doc.entities[e].label.as_str());
                 (first, end, n.person, label)
             })
             .filter(|&(first, end, _, _)| first < end && !in_quote[first])
             .collect();
-        Text { doc, tokens, quoted, found, names, in_quote, sentence_of, paragraph_of, sentence_start, paragraph_start, name_tokens }
+        let longest_name = name_tokens.iter().map(|n| n.1 - n.0).max().unwrap_or(0);
+        let longest_quoted = quoted.iter().map(|q| q.outer.len()).max().unwrap_or(0);
+        let mut speakers: Vec<(CharSpan, usize)> = found.iter().enumerate().filter_map(|(k, f)| f.speaker.map(|(span, _)| (span, k))).collect();
+        speakers.sort_by_key(|&(span, k)| (span.start, k));
+        let longest_speaker = speakers.iter().map(|s| s.0.len()).max().unwrap_or(0);
+        Text {
+            doc, tokens, quoted, found, names, in_quote, sentence_of, paragraph_of, sentence_start, paragraph_start, name_tokens, longest_name,
+            longest_quoted, speakers, longest_speaker,
+        }
     }
 
     fn token_at(&self, pos: usize) -> usize {
@@ -420,7 +446,17 @@ impl<'a> Text<'a> {
 
     /// The quoted span that holds a direct quote's content.
     fn quoted_of(&self, content: CharSpan) -> Option<&Quoted> {
-        self.quoted.iter().filter(|q| q.content.overlaps(&content) || q.content == content).max_by_key(|q| q.content.overlap_len(&content))
+        // Sorted by start: only those starting from `longest_quoted` before `content` to its end
+        // can overlap it.
+        let first = self.quoted.partition_point(|q| q.outer.start + self.longest_quoted < content.start);
+        let end = self.quoted.partition_point(|q| q.outer.start <= content.end);
+        self.quoted[first..end.max(first)].iter().filter(|q| q.content.overlaps(&content) || q.content == content).max_by_key(|q| q.content.overlap_len(&content))
+    }
+
+    /// The names in `name_tokens` whose first token is in `[from, to)`, in order.
+    fn names_starting(&self, from: usize, to: usize) -> impl Iterator<Item = &(usize, usize, bool, Option<&'a str>)> + '_ {
+        let first = self.name_tokens.partition_point(|n| n.0 < from);
+        self.name_tokens[first..].iter().take_while(move |n| n.0 < to)
     }
 
     /// Tokens outside quotes in `[first, end)`.
@@ -507,8 +543,8 @@ fn choice(cx: &Text, k: usize, f: &Found, previous: Option<&(CharSpan, Option<Ch
             }
         }
     }
-    for &(first, end, _, _) in &cx.name_tokens {
-        if first >= floor && end <= ceil {
+    for &(first, end, _, _) in cx.names_starting(floor, ceil) {
+        if end <= ceil {
             spans.push((first, end, MentionKind::Name));
         }
     }
@@ -540,7 +576,7 @@ fn choice(cx: &Text, k: usize, f: &Found, previous: Option<&(CharSpan, Option<Ch
     let named_since: Vec<(usize, usize)> = match previous_content {
         Some(prev) => {
             let from = cx.token_at(prev.end);
-            let mut v: Vec<(usize, usize)> = cx.name_tokens.iter().filter(|n| n.2 && n.0 >= from && n.1 <= open).map(|n| (n.0, n.1)).collect();
+            let mut v: Vec<(usize, usize)> = cx.names_starting(from, open).filter(|n| n.2 && n.1 <= open).map(|n| (n.0, n.1)).collect();
             v.extend(cx.outside(from, open).filter(|&i| tokens[i].is("he") || tokens[i].is("she")).map(|i| (i, i + 1)));
             v
         }
@@ -592,11 +628,11 @@ fn choice(cx: &Text, k: usize, f: &Found, previous: Option<&(CharSpan, Option<Ch
                 }
             }
             atoms.extend(around(cx, first, end));
-            if cx.found.iter().enumerate().any(|(j, o)| j != k && o.speaker.is_some_and(|(sp, _)| sp.overlaps(&span)) && !o.content.overlaps(&f.content)) {
+            if overlapping(&cx.speakers, |s| s.0, cx.longest_speaker, span).any(|i| cx.speakers[i].1 != k && !cx.found[cx.speakers[i].1].content.overlaps(&f.content)) {
                 atoms.push(Atom::OtherFrame);
             }
             let (lo, hi) = if before { (span.end, quoted.outer.start) } else { (quoted.outer.end, span.start) };
-            if cx.quoted.iter().any(|q| lo <= q.outer.start && q.outer.end <= hi) {
+            if cx.quoted[cx.quoted.partition_point(|q| q.outer.start < lo)..].iter().take_while(|q| q.outer.start <= hi).any(|q| q.outer.end <= hi) {
                 atoms.push(Atom::QuoteBetween);
             }
             if f.speaker.is_some_and(|(sp, _)| sp.overlaps(&span)) {
@@ -738,7 +774,7 @@ fn kind_atom(cx: &Text, first: usize, end: usize, kind: MentionKind) -> Vec<Atom
             out
         }
         MentionKind::Name => {
-            let view = cx.name_tokens.iter().find(|n| n.0 < end && first < n.1);
+            let view = cx.names_starting(first.saturating_sub(cx.longest_name), end).find(|n| first < n.1);
             let person = view.is_some_and(|n| n.2);
             let label = view.and_then(|n| n.3);
             let kind = match label {

@@ -3,7 +3,9 @@
 //! the full name, a mention to the NER entity that covers it.
 
 use super::words::Token;
-use crate::document::{CharSpan, Document};
+use std::collections::{HashMap, HashSet};
+
+use crate::document::{CharSpan, Document, Entity};
 
 const PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it", "you"];
 /// Pronouns that refer to a person, with possessive and object forms (`her statement`).
@@ -418,6 +420,10 @@ pub enum Gender {
     Male,
 }
 
+impl Gender {
+    const BOTH: [Gender; 2] = [Gender::Female, Gender::Male];
+}
+
 /// First names and the gender each tells (GATE ANNIE's lists; scripts/build_first_names.py).
 const FIRST_NAMES: &str = include_str!("../../models/quotes-default/first_names.tsv");
 
@@ -453,11 +459,21 @@ const MALE_TITLES: &[&str] = &["mr", "sir", "lord", "spokesman", "congressman", 
 
 /// The names of an article, for resolving speakers.
 pub struct Names {
+    /// Sorted by start.
     mentions: Vec<NameMention>,
+    /// The longest mention's length, to find mentions by position (see [`overlapping`]).
+    longest: usize,
     /// For each mention, the mention with its canonical name.
     canonical: Vec<usize>,
+    /// For each canonical mention, the entity of the first mention of its chain that has one.
+    chain_entity: Vec<Option<usize>>,
     /// For each canonical mention, its chain's gender where a first name or title tells it.
     chain_gender: Vec<Option<Gender>>,
+    /// For each gender g and each k, the last mention before k, a person outside quotes, whose
+    /// chain's gender does not contradict g; and the last whose chain's gender is g. They find
+    /// a pronoun's antecedent further back without a scan of all names.
+    fitting_before: [Vec<Option<usize>>; 2],
+    told_before: [Vec<Option<usize>>; 2],
 }
 
 /// Paragraphs back (the pronoun's own and the ones before) where a pronoun's antecedents are
@@ -528,7 +544,14 @@ impl Names {
             let person_or_org = matches!(e.label.as_str(), "PER" | "ORG");
             mentions.push(blank(e.span(), words, person_or_org.then_some(i), e.label == "PER"));
         }
-        let covered = |span: CharSpan| doc.entities.iter().any(|e| e.span().overlaps(&span));
+        // Entities, and below mentions, are found by position through [`overlapping`], not by
+        // a scan of all of them: an article can be as long as a book.
+        debug_assert!(doc.entities.windows(2).all(|w| w[0].start <= w[1].start), "entities are sorted by start");
+        let longest_entity = doc.entities.iter().map(|e| e.end - e.start).max().unwrap_or(0);
+        let covered = |span: CharSpan| overlapping(&doc.entities, Entity::span, longest_entity, span).next().is_some();
+        let mut speaker_names = speaker_names.to_vec();
+        speaker_names.sort();
+        let longest_speaker = speaker_names.iter().map(CharSpan::len).max().unwrap_or(0);
         let mut i = 0;
         while i < tokens.len() {
             let Some(m) = name_starting_at(tokens, i, tokens.len()) else {
@@ -536,7 +559,7 @@ impl Names {
                 continue;
             };
             let span = m.span(tokens);
-            if let Some(e) = split_person(doc, span) {
+            if let Some(e) = split_person(doc, longest_entity, span) {
                 // NER cut the name in pieces (`Gennady`/ORG + `Lepeshko`/PER): the whole run is
                 // the person's name, and the entity of its last word (the surname) is theirs.
                 mentions.push(blank(span, tokens[m.first..m.end].iter().map(|t| t.lower.clone()).collect(), Some(e), true));
@@ -546,7 +569,7 @@ impl Names {
                     || m.first > 1 && tokens[m.first - 1].is(".") && word_in(&tokens[m.first - 2], TITLES);
                 let appositive = tokens.get(m.end).is_some_and(|t| t.is(",")) && appositive_at(tokens, m.end + 1);
                 let organisation = words.last().is_some_and(|w| ORGANISATION_WORDS.contains(&w.as_str()));
-                let named_speaker = words.len() >= 2 && speaker_names.iter().any(|s| s.overlaps(&span));
+                let named_speaker = words.len() >= 2 && overlapping(&speaker_names, |s| *s, longest_speaker, span).next().is_some();
                 // `Ann Lee`: a first name and a surname.
                 let first_name = words.len() >= 2 && is_first_name(&words[0]);
                 mentions.push(blank(span, words, None, !organisation && (titled || appositive || named_speaker || first_name)));
@@ -561,21 +584,42 @@ impl Names {
             m.subject = opens_clause(tokens, first, end);
         }
         // A person's surname or first use makes every mention of that name a person.
-        let canon: Vec<usize> = (0..mentions.len()).map(|i| canonical(&mentions, i)).collect();
-        let person_chains: Vec<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
+        let canon = canonical(&mentions);
+        let person_chains: HashSet<usize> = (0..mentions.len()).filter(|&i| mentions[i].person).map(|i| canon[i]).collect();
         for (i, m) in mentions.iter_mut().enumerate() {
             if person_chains.contains(&canon[i]) && m.entity.is_none() {
                 m.person = true;
             }
         }
+        Names::new(mentions, canon)
+    }
+
+    /// The names' tables: what each chain's mentions tell, and the last antecedents before each
+    /// mention. `mentions` are sorted by start, `canon` is [`canonical`]'s.
+    fn new(mentions: Vec<NameMention>, canon: Vec<usize>) -> Names {
+        let mut chain_entity = vec![None; mentions.len()];
         // A chain's gender: the first that one of its mentions tells.
         let mut chain_gender = vec![None; mentions.len()];
         for (i, m) in mentions.iter().enumerate() {
-            if chain_gender[canon[i]].is_none() {
-                chain_gender[canon[i]] = m.gender;
-            }
+            chain_entity[canon[i]] = chain_entity[canon[i]].or(m.entity);
+            chain_gender[canon[i]] = chain_gender[canon[i]].or(m.gender);
         }
-        Names { mentions, canonical: canon, chain_gender }
+        let last_before = |keep: &dyn Fn(usize) -> bool| -> Vec<Option<usize>> {
+            let mut out = Vec::with_capacity(mentions.len() + 1);
+            let mut last = None;
+            for (i, m) in mentions.iter().enumerate() {
+                out.push(last);
+                if m.person && !m.quoted && keep(i) {
+                    last = Some(i);
+                }
+            }
+            out.push(last);
+            out
+        };
+        let fitting_before = Gender::BOTH.map(|g| last_before(&|i| chain_gender[canon[i]].map_or(true, |c| c == g)));
+        let told_before = Gender::BOTH.map(|g| last_before(&|i| chain_gender[canon[i]] == Some(g)));
+        let longest = mentions.iter().map(|m| m.span.len()).max().unwrap_or(0);
+        Names { mentions, longest, canonical: canon, chain_entity, chain_gender, fitting_before, told_before }
     }
 
     /// The antecedent of `he` or `she` at `pos` in paragraph `paragraph`: among the people named
@@ -583,19 +627,51 @@ impl Names {
     /// name or title does not contradict the pronoun's gender; else the most recent of those
     /// that opened a clause; else the most recent that fits. With no one who fits there, the
     /// most recent person further back whose name tells the pronoun's gender; none otherwise.
+    ///
+    /// Mentions are sorted by start, so their paragraphs rise: the near ones are the last before
+    /// `pos`, walked back only until the answer is known; further back, the tables answer.
     fn antecedent(&self, pos: usize, gender: Gender, paragraph: usize) -> Option<usize> {
-        let before: Vec<usize> = (0..self.mentions.len()).rev().filter(|&i| self.mentions[i].span.end <= pos && self.mentions[i].person && !self.mentions[i].quoted).collect();
         let fits = |i: usize| self.chain_gender[self.canonical[i]].map_or(true, |g| g == gender);
-        let near: Vec<usize> = before.iter().copied().filter(|&i| self.mentions[i].paragraph + ANTECEDENT_PARAGRAPHS >= paragraph).collect();
-        let fitting: Vec<usize> = near.iter().copied().filter(|&i| fits(i)).collect();
-        let mut chains: Vec<usize> = fitting.iter().map(|&i| self.canonical[i]).collect();
-        chains.sort_unstable();
-        chains.dedup();
-        match chains.len() {
-            0 if near.is_empty() => before.into_iter().find(|&i| fits(i)),
-            0 => before.into_iter().find(|&i| self.chain_gender[self.canonical[i]] == Some(gender)),
-            1 => fitting.first().copied(),
-            _ => fitting.iter().copied().find(|&i| self.mentions[i].subject).or(fitting.first().copied()),
+        let end = self.mentions.partition_point(|m| m.span.start <= pos);
+        let (mut near, mut first_fitting, mut several_chains, mut first_subject) = (false, None, false, None);
+        for i in (0..end).rev() {
+            let m = &self.mentions[i];
+            if m.paragraph + ANTECEDENT_PARAGRAPHS < paragraph {
+                break;
+            }
+            if m.span.end > pos || !m.person || m.quoted {
+                continue;
+            }
+            near = true;
+            if !fits(i) {
+                continue;
+            }
+            let first = *first_fitting.get_or_insert(i);
+            several_chains |= self.canonical[i] != self.canonical[first];
+            if m.subject && first_subject.is_none() {
+                first_subject = Some(i);
+            }
+            if several_chains && first_subject.is_some() {
+                break;
+            }
+        }
+        match first_fitting {
+            None if !near => self.last_before(&self.fitting_before[gender as usize], pos),
+            None => self.last_before(&self.told_before[gender as usize], pos),
+            Some(first) if !several_chains => Some(first),
+            Some(first) => first_subject.or(Some(first)),
+        }
+    }
+
+    /// The last mention ending by `pos` in a table of [`Names::new`].
+    fn last_before(&self, table: &[Option<usize>], pos: usize) -> Option<usize> {
+        let mut k = self.mentions.partition_point(|m| m.span.start <= pos);
+        loop {
+            let i = table[k]?;
+            if self.mentions[i].span.end <= pos {
+                return Some(i);
+            }
+            k = i;
         }
     }
 
@@ -606,7 +682,7 @@ impl Names {
 
     /// The chain of the longest name mention overlapping `span`.
     pub fn chain_at(&self, span: CharSpan) -> Option<usize> {
-        (0..self.mentions.len()).filter(|&i| self.mentions[i].span.overlaps(&span)).min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len())).map(|i| self.canonical[i])
+        overlapping(&self.mentions, |m| m.span, self.longest, span).min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len())).map(|i| self.canonical[i])
     }
 
     /// Resolves a speaker mention at `span` of the given kind.
@@ -622,22 +698,19 @@ impl Names {
                 self.antecedent(span.start, gender, doc.paragraphs.partition_point(|p| p.end <= span.start))?
             }
             // The longest name there: a whole name beats the pieces NER may have cut it into.
-            MentionKind::Name => (0..self.mentions.len())
-                .filter(|&i| self.mentions[i].span.overlaps(&span))
+            MentionKind::Name => overlapping(&self.mentions, |m| m.span, self.longest, span)
                 .min_by_key(|&i| std::cmp::Reverse(self.mentions[i].words.len()))?,
         };
         let c = self.canonical[index];
-        let entity = self.mentions[index].entity.or_else(|| {
-            (0..self.mentions.len()).filter(|&i| self.canonical[i] == c).find_map(|i| self.mentions[i].entity)
-        });
+        let entity = self.mentions[index].entity.or(self.chain_entity[c]);
         Some(Resolved { name: doc.slice(self.mentions[c].span).to_string(), entity })
     }
 }
 
 /// The PER entity ending a capitalised run of two words or more that no single entity covers
 /// whole, when every word of the run is in some entity.
-fn split_person(doc: &Document, run: CharSpan) -> Option<usize> {
-    let inside: Vec<usize> = (0..doc.entities.len()).filter(|&i| doc.entities[i].span().overlaps(&run)).collect();
+fn split_person(doc: &Document, longest_entity: usize, run: CharSpan) -> Option<usize> {
+    let inside: Vec<usize> = overlapping(&doc.entities, Entity::span, longest_entity, run).collect();
     if inside.len() < 2 || inside.iter().any(|&i| doc.entities[i].start <= run.start && doc.entities[i].end >= run.end) {
         return None;
     }
@@ -647,22 +720,141 @@ fn split_person(doc: &Document, run: CharSpan) -> Option<usize> {
     (whole && doc.entities[last].label == "PER").then_some(last)
 }
 
-/// The mention holding the longest name that ends with the words of mention `i` (a surname, or
-/// the same name); of equally long ones, the first used.
-fn canonical(mentions: &[NameMention], i: usize) -> usize {
-    let words = &mentions[i].words;
-    if words.is_empty() {
-        return i;
-    }
-    let mut best = i;
+/// For each mention, the mention holding the longest name that ends with its words (a surname,
+/// or the same name); of equally long ones, the first used. Such a name ends with the same last
+/// word, so only mentions sharing that word are compared, once for each distinct name.
+fn canonical(mentions: &[NameMention]) -> Vec<usize> {
+    let mut by_last_word: HashMap<&str, Vec<usize>> = HashMap::new();
     for (j, m) in mentions.iter().enumerate() {
-        if m.words.len() < words.len() || !m.words.ends_with(words) {
-            continue;
-        }
-        let best_len = mentions[best].words.len();
-        if m.words.len() > best_len || (m.words.len() == best_len && m.span.start < mentions[best].span.start) {
-            best = j;
+        if let Some(last) = m.words.last() {
+            by_last_word.entry(last.as_str()).or_default().push(j);
         }
     }
-    best
+    let mut by_name: HashMap<&[String], usize> = HashMap::new();
+    (0..mentions.len())
+        .map(|i| {
+            let words = &mentions[i].words[..];
+            let Some(last) = words.last() else { return i };
+            let best = *by_name.entry(words).or_insert_with(|| {
+                let mut best = i;
+                for &j in &by_last_word[last.as_str()] {
+                    let m = &mentions[j];
+                    if m.words.len() < words.len() || !m.words.ends_with(words) {
+                        continue;
+                    }
+                    let best_len = mentions[best].words.len();
+                    if m.words.len() > best_len || (m.words.len() == best_len && m.span.start < mentions[best].span.start) {
+                        best = j;
+                    }
+                }
+                best
+            });
+            // A mention as good as the best (the same name at the same place) is its own.
+            let tie = mentions[best].words.len() == words.len() && mentions[best].span.start == mentions[i].span.start;
+            if tie { i } else { best }
+        })
+        .collect()
+}
+
+/// Indices, in order, of the items overlapping `span`, where the items' spans (read by
+/// `span_of`) are sorted by start and none is longer than `longest`: a binary search for the
+/// first item that can reach `span`, then a walk up to its end.
+pub(super) fn overlapping<'a, T>(items: &'a [T], span_of: impl Fn(&T) -> CharSpan + 'a, longest: usize, span: CharSpan) -> impl Iterator<Item = usize> + 'a {
+    let first = items.partition_point(|t| span_of(t).start + longest <= span.start);
+    let end = items.partition_point(|t| span_of(t).start < span.end);
+    (first..end.max(first)).filter(move |&i| span_of(&items[i]).overlaps(&span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator: `next(n)` is in `0..n`.
+    fn generator(seed: u64) -> impl FnMut(u64) -> usize {
+        let mut x = seed;
+        move |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((x >> 33) % n) as usize
+        }
+    }
+
+    #[test]
+    fn overlapping_finds_what_a_scan_finds() {
+        // Spans sorted by start, some nested, some empty, of lengths up to 11.
+        let mut next = generator(7);
+        let mut spans: Vec<CharSpan> = (0..300)
+            .map(|_| {
+                let s = next(1000);
+                CharSpan::new(s, s + next(12))
+            })
+            .collect();
+        spans.sort();
+        let longest = spans.iter().map(CharSpan::len).max().unwrap();
+        for _ in 0..500 {
+            let start = next(1020);
+            let query = CharSpan::new(start, start + next(30));
+            let scan: Vec<usize> = (0..spans.len()).filter(|&i| spans[i].overlaps(&query)).collect();
+            assert_eq!(overlapping(&spans, |s| *s, longest, query).collect::<Vec<_>>(), scan, "{query:?}");
+        }
+    }
+
+    /// The antecedent as first written: every person mention before the pronoun, filtered.
+    fn antecedent_by_scan(names: &Names, pos: usize, gender: Gender, paragraph: usize) -> Option<usize> {
+        let (mentions, canonical, chain_gender) = (&names.mentions, &names.canonical, &names.chain_gender);
+        let before: Vec<usize> = (0..mentions.len()).rev().filter(|&i| mentions[i].span.end <= pos && mentions[i].person && !mentions[i].quoted).collect();
+        let fits = |i: usize| chain_gender[canonical[i]].map_or(true, |g| g == gender);
+        let near: Vec<usize> = before.iter().copied().filter(|&i| mentions[i].paragraph + ANTECEDENT_PARAGRAPHS >= paragraph).collect();
+        let fitting: Vec<usize> = near.iter().copied().filter(|&i| fits(i)).collect();
+        let mut chains: Vec<usize> = fitting.iter().map(|&i| canonical[i]).collect();
+        chains.sort_unstable();
+        chains.dedup();
+        match chains.len() {
+            0 if near.is_empty() => before.into_iter().find(|&i| fits(i)),
+            0 => before.into_iter().find(|&i| chain_gender[canonical[i]] == Some(gender)),
+            1 => fitting.first().copied(),
+            _ => fitting.iter().copied().find(|&i| mentions[i].subject).or(fitting.first().copied()),
+        }
+    }
+
+    #[test]
+    fn antecedents_are_those_a_scan_of_all_names_finds() {
+        let mut next = generator(11);
+        let surnames = ["lee", "park", "diaz", "okafor", "ng"];
+        let firsts = ["ann", "tom", "sam"];
+        for round in 0..40 {
+            // Name mentions sorted by start, a paragraph every 40 characters or so, some nested.
+            let mut mentions: Vec<NameMention> = (0..30 + next(60))
+                .map(|_| {
+                    let start = next(2000);
+                    let mut words = vec![surnames[next(surnames.len() as u64)].to_string()];
+                    if next(3) == 0 {
+                        words.insert(0, firsts[next(firsts.len() as u64)].to_string());
+                    }
+                    NameMention {
+                        span: CharSpan::new(start, start + 3 + next(12)),
+                        words,
+                        entity: None,
+                        person: next(4) != 0,
+                        quoted: next(5) == 0,
+                        gender: [None, None, Some(Gender::Female), Some(Gender::Male)][next(4)],
+                        subject: next(3) == 0,
+                        paragraph: 0,
+                    }
+                })
+                .collect();
+            mentions.sort_by_key(|m| m.span.start);
+            let step = 20 + next(60);
+            for m in &mut mentions {
+                m.paragraph = m.span.start / step;
+            }
+            let canon = canonical(&mentions);
+            let names = Names::new(mentions, canon);
+            for _ in 0..200 {
+                let pos = next(2100);
+                let gender = Gender::BOTH[next(2)];
+                let paragraph = pos / step;
+                assert_eq!(names.antecedent(pos, gender, paragraph), antecedent_by_scan(&names, pos, gender, paragraph), "round {round}, {gender:?} at {pos}");
+            }
+        }
+    }
 }
