@@ -116,7 +116,8 @@ fn crlf_articles_are_annotated_like_lf_ones() {
     let recs = records(&out);
     assert_offsets(&recs);
     assert_eq!(recs[1].text, crlf);
-    let entities = |r: &byline::output::Record| r.entities.iter().map(|e| (e.text.clone(), e.label.clone())).collect::<Vec<_>>();
+    // The tiny model's random spans may cross a line end: compare them without the CRs.
+    let entities = |r: &byline::output::Record| r.entities.iter().map(|e| (e.text.replace('\r', ""), e.label.clone())).collect::<Vec<_>>();
     assert!(!recs[0].entities.is_empty());
     assert_eq!(entities(&recs[0]), entities(&recs[1]));
     let quotes = |r: &byline::output::Record| r.quotes.iter().map(|q| q.text.clone()).collect::<Vec<_>>();
