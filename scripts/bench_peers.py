@@ -117,15 +117,20 @@ def engine_transformers(args, docs, out):
     256 pieces ([CLS] and [SEP] included) overlapping by stride = 64, i.e. byline's window and
     2 × context; the pipeline merges the chunks' entities. The whole article is processed."""
     import torch
-    from safetensors.torch import load_file
+    from safetensors.torch import load, load_file
     from transformers import BertConfig, BertForTokenClassification, PreTrainedTokenizerFast, pipeline
 
     torch.set_num_threads(args.threads)
     # byline writes no safetensors metadata, which from_pretrained(dir) insists on (format: pt):
     # the tensors (bert.*, classifier.*: transformers' own names) are read here, as fp32 (fp16
-    # converted; int8 matrices multiplied by the `<name>.row_scale` stored beside them).
+    # converted; int8 matrices multiplied by the `<name>.row_scale` stored beside them). int8
+    # storage is compressed (model.safetensors.zst), unpacked with the zstd tool.
     config = BertConfig.from_pretrained(args.model)
-    stored = load_file(os.path.join(args.model, "model.safetensors"))
+    weights_file = os.path.join(args.model, "model.safetensors")
+    if os.path.exists(weights_file + ".zst"):
+        stored = load(subprocess.run(["zstd", "-dcq", weights_file + ".zst"], check=True, capture_output=True).stdout)
+    else:
+        stored = load_file(weights_file)
     weights = {}
     for k, v in stored.items():
         if k.endswith(".row_scale"):

@@ -151,8 +151,9 @@ struct TrainArgs {
     context: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// How model.safetensors stores the weights: fp32, fp16 (half the size) or int8 (a quarter:
-    /// matrices as int8 with a scale per row). They are computed in fp32 either way.
+    /// How the weights are stored: fp32, fp16 (half the size) or int8 (about a fifth: matrices
+    /// as int8 with a scale per row, the file compressed as model.safetensors.zst, as shipped).
+    /// They are computed in fp32 either way.
     #[arg(long, value_enum, default_value_t = byline::ner::model::WeightStorage::Fp32)]
     weights: byline::ner::model::WeightStorage,
     /// Use only the first N training documents.
@@ -212,8 +213,9 @@ struct LinkArgs {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Model directory (config.json, tokenizer.json, model.safetensors). Default: $BYLINE_MODEL,
-    /// else models/ner-default found beside the current folder or the executable.
+    /// Model directory (config.json, tokenizer.json, model.safetensors or .safetensors.zst).
+    /// Default: $BYLINE_MODEL, else models/ner-default found beside the current folder or the
+    /// executable.
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
     /// Windows per forward pass of the model.

@@ -218,7 +218,7 @@ fn seed_article_quotes_with_the_fast_model() {
 fn seed_article_quotes_with(name: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = root.join("models").join(name);
-    if !model.join("model.safetensors").exists() {
+    if !model.join("model.safetensors.zst").exists() {
         eprintln!("models/{name} not present; skipped");
         return;
     }

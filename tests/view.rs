@@ -249,7 +249,7 @@ fn annotate_seed(dir: &Path) -> Record {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shipped = root.join("models/ner-default");
     let tiny = tiny_model();
-    let model = if shipped.join("model.safetensors").is_file() { shipped } else { tiny.path().to_path_buf() };
+    let model = if shipped.join("model.safetensors.zst").is_file() { shipped } else { tiny.path().to_path_buf() };
     let stages = if root.join("models/gazetteer-default").is_dir() { "ner,quotes,link" } else { "ner,quotes" };
     let out = dir.join("seed.jsonl");
     let res = byline(

@@ -1,8 +1,9 @@
 //! The compiled gazetteer: one flat little-endian file that is used in place, memory-mapped,
 //! so that loading costs no decoding and the pages are shared by every process on the
-//! machine (shards, parallel runs). Git holds it gzip-compressed (`gazetteer.bin.gz`); the
-//! first load unpacks it beside itself as `gazetteer.<crc>.bin` (or, where that folder is
-//! read-only, under the user's cache), and later loads map that file.
+//! machine (shards, parallel runs). Git holds it xz-compressed (`gazetteer.bin.xz`; a `.gz` from
+//! earlier builds is read too); the first load unpacks it beside itself as
+//! `gazetteer.<crc><len>.bin`, named by the compressed file's CRC-32 and length (or, where that
+//! folder is read-only, under the user's cache), and later loads map that file.
 //!
 //! ```text
 //! "BYLINE-GAZETTEER 2\n" padded to 24 bytes
@@ -26,8 +27,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use xz2::read::XzDecoder;
+use xz2::stream::{Check, Filters, LzmaOptions, Stream};
+use xz2::write::XzEncoder;
 
 use super::{Entry, Kind, Term, Via};
 
@@ -179,11 +181,25 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 }
 
 impl Layout {
+    /// The length a file must have by its header (which is all `b` needs to hold), or `None`
+    /// where `b` does not start with this version's header.
+    fn sections_len(b: &[u8]) -> Option<usize> {
+        if b.len() < HEADER || &b[..MAGIC.len()] != MAGIC {
+            return None;
+        }
+        let n = |i: usize| u32_at(b, 24 + 4 * i) as usize;
+        let (n_entries, n_contexts, n_terms, n_aliases, strings_len) = (n(0), n(1), n(2), n(3), n(4));
+        Some(HEADER + n_entries * ENTRY + n_contexts * STR + n_terms * TERM + n_aliases * (ALIAS + INDEX) + strings_len)
+    }
+
     /// Checks the header, the section sizes against the file's length and every reference
     /// into another section, so that reading the file later cannot go out of bounds.
     pub fn check(b: &[u8]) -> Result<Layout> {
-        if b.len() < HEADER || &b[..MAGIC.len()] != MAGIC {
+        let Some(total) = Self::sections_len(b) else {
             bail!("not a byline gazetteer (or one built by another version: rebuild it with `byline gazetteer build`)");
+        };
+        if total != b.len() {
+            bail!("damaged: its sections do not add up to its length");
         }
         let n = |i: usize| u32_at(b, 24 + 4 * i) as usize;
         let (n_entries, n_contexts, n_terms, n_aliases, strings_len) =
@@ -194,9 +210,6 @@ impl Layout {
         let aliases = terms + n_terms * TERM;
         let index = aliases + n_aliases * ALIAS;
         let strings = index + n_aliases * INDEX;
-        if strings + strings_len != b.len() {
-            bail!("damaged: its sections do not add up to its length");
-        }
         let layout = Layout {
             n_entries,
             n_aliases,
@@ -341,31 +354,50 @@ impl Layout {
     }
 }
 
-/// Writes the gzip-compressed file that git holds (deterministic: no name, no time stamp).
+/// Writes the xz-compressed file that git holds: xz's strongest preset (lzma2, level 9) with a
+/// dictionary the size of the input rather than 64 MiB, which compresses the same and needs
+/// memory in proportion to the gazetteer, here and when unpacking. Deterministic: liblzma is
+/// built from the xz2 crate's own source, and runs on one thread.
 pub fn write_compressed(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dict = bytes.len().clamp(4096, 64 << 20) as u32;
+    let mut options = LzmaOptions::new_preset(9)?;
+    options.dict_size(dict);
+    let mut filters = Filters::new();
+    filters.lzma2(&options);
+    let stream = Stream::new_stream_encoder(&filters, Check::Crc64)?;
     let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut gz = GzEncoder::new(std::io::BufWriter::new(file), Compression::best());
-    gz.write_all(bytes)?;
-    gz.finish()?.flush()?;
+    let mut xz = XzEncoder::new_stream(std::io::BufWriter::new(file), stream);
+    xz.write_all(bytes)?;
+    xz.finish()?.flush()?;
     Ok(())
 }
 
-/// The name of the unpacked file of a compressed one: its CRC-32 and length (from the gzip
-/// trailer) tell one build from another.
-fn unpacked_name(gz: &Path) -> Result<(String, u64)> {
-    let mut file =
-        File::open(gz).with_context(|| format!("cannot open the gazetteer {}", gz.display()))?;
-    let len = file.metadata()?.len();
-    if len < 8 {
-        bail!("{} is damaged", gz.display());
+/// The name of the unpacked copy of a compressed file: the CRC-32 and length of the compressed
+/// file tell one build from another.
+fn unpacked_name(compressed: &Path) -> Result<String> {
+    let mut file = File::open(compressed)
+        .with_context(|| format!("cannot open the gazetteer {}", compressed.display()))?;
+    let (mut crc, mut len, mut buf) = (crc32fast::Hasher::new(), 0u64, vec![0u8; 1 << 16]);
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        crc.update(&buf[..n]);
+        len += n as u64;
     }
-    use std::io::{Seek, SeekFrom};
-    file.seek(SeekFrom::End(-8))?;
-    let mut trailer = [0u8; 8];
-    file.read_exact(&mut trailer)?;
-    let crc = u32::from_le_bytes(trailer[..4].try_into()?);
-    let size = u32::from_le_bytes(trailer[4..].try_into()?);
-    Ok((format!("gazetteer.{crc:08x}{size:08x}.bin"), size as u64))
+    Ok(format!("gazetteer.{:08x}{:08x}.bin", crc.finalize(), len as u32))
+}
+
+/// Whether an unpacked copy is whole: its header's sections add up to its length (a disk
+/// that filled up leaves a shorter file).
+fn is_whole(path: &Path) -> bool {
+    let mut header = [0u8; HEADER];
+    let Ok(len) = std::fs::metadata(path).map(|m| m.len()) else {
+        return false;
+    };
+    File::open(path).and_then(|mut f| f.read_exact(&mut header)).is_ok()
+        && Layout::sections_len(&header).is_some_and(|n| n as u64 == len)
 }
 
 fn map(path: &Path) -> Result<Bytes> {
@@ -391,31 +423,33 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(written?)
 }
 
-/// Opens a compiled gazetteer: a compressed `.gz` (mapped from its unpacked copy, made on
-/// first use) or an uncompressed file (mapped directly).
+/// Opens a compiled gazetteer: a compressed `.xz` or `.gz` (mapped from its unpacked copy,
+/// made on first use) or an uncompressed file (mapped directly).
 pub fn open(path: &Path) -> Result<Bytes> {
-    if path.extension().is_none_or(|e| e != "gz") {
+    let xz = path.extension().is_some_and(|e| e == "xz");
+    if !xz && path.extension().is_none_or(|e| e != "gz") {
         return map(path);
     }
-    let (name, size) = unpacked_name(path)?;
+    let name = unpacked_name(path)?;
     let beside = path.with_file_name(&name);
     let cache = std::env::var_os("BYLINE_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/byline")))
         .map(|c| c.join("gazetteers").join(&name));
-    // A copy of another length (a disk that filled up) is unpacked again.
+    // A copy that is not whole is unpacked again.
     for candidate in std::iter::once(beside.clone()).chain(cache.clone()) {
-        if std::fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.len() as u32 as u64 == size) {
+        if is_whole(&candidate) {
             return map(&candidate);
         }
     }
+    let file = File::open(path)
+        .with_context(|| format!("cannot open the gazetteer {}", path.display()))?;
+    let mut decoder: Box<dyn Read> =
+        if xz { Box::new(XzDecoder::new(file)) } else { Box::new(GzDecoder::new(file)) };
     let mut bytes = Vec::new();
-    GzDecoder::new(
-        File::open(path)
-            .with_context(|| format!("cannot open the gazetteer {}", path.display()))?,
-    )
-    .read_to_end(&mut bytes)
-    .with_context(|| format!("{} is damaged", path.display()))?;
+    decoder
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{} is damaged", path.display()))?;
     // Beside the compressed file (dropping copies of older builds there), else in the cache,
     // else kept in memory.
     if write_atomically(&beside, &bytes).is_ok() {
@@ -434,9 +468,9 @@ pub fn open(path: &Path) -> Result<Bytes> {
     Ok(Bytes::Owned(bytes))
 }
 
-/// Removes unpacked copies of earlier builds beside `gz`.
-fn remove_stale(gz: &Path, keep: &str) {
-    let Some(dir) = gz.parent() else { return };
+/// Removes unpacked copies of earlier builds beside `compressed`.
+fn remove_stale(compressed: &Path, keep: &str) {
+    let Some(dir) = compressed.parent() else { return };
     let Ok(listing) = std::fs::read_dir(dir) else {
         return;
     };
@@ -481,15 +515,16 @@ mod tests {
     #[test]
     fn the_compressed_file_is_unpacked_once_and_mapped() {
         let dir = tempfile::tempdir().unwrap();
-        let gz = dir.path().join("gazetteer.bin.gz");
+        let xz = dir.path().join("gazetteer.bin.xz");
         let bytes = encode(&[Entry::new("Q1", "Freedonia", Kind::Country, 0.9)]);
-        write_compressed(&gz, &bytes).unwrap();
+        write_compressed(&xz, &bytes).unwrap();
+        assert_eq!(&std::fs::read(&xz).unwrap()[..6], b"\xfd7zXZ\0", "a standard .xz file");
         std::fs::write(
             dir.path().join("gazetteer.0000000000000000.bin"),
             b"an older build",
         )
         .unwrap();
-        let first = open(&gz).unwrap();
+        let first = open(&xz).unwrap();
         assert!(matches!(first, Bytes::Mapped(_)));
         assert_eq!(&first[..], &bytes[..]);
         let unpacked: Vec<String> = std::fs::read_dir(dir.path())
@@ -499,13 +534,38 @@ mod tests {
             .collect();
         assert_eq!(
             unpacked,
-            vec![unpacked_name(&gz).unwrap().0],
+            vec![unpacked_name(&xz).unwrap()],
             "one unpacked copy, the older one removed"
         );
-        assert_eq!(&open(&gz).unwrap()[..], &bytes[..]);
+        assert_eq!(&open(&xz).unwrap()[..], &bytes[..]);
         // A cut-off copy is unpacked again.
-        let copy = dir.path().join(unpacked_name(&gz).unwrap().0);
-        std::fs::write(&copy, &bytes[..10]).unwrap();
+        let copy = dir.path().join(unpacked_name(&xz).unwrap());
+        std::fs::write(&copy, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(!is_whole(&copy));
+        assert_eq!(&open(&xz).unwrap()[..], &bytes[..]);
+        assert!(is_whole(&copy));
+        // Another build gets another name.
+        let other = encode(&[Entry::new("Q2", "Sylvania", Kind::Country, 0.8)]);
+        write_compressed(&xz, &other).unwrap();
+        assert_ne!(unpacked_name(&xz).unwrap(), unpacked.concat());
+        assert_eq!(&open(&xz).unwrap()[..], &other[..]);
+    }
+
+    #[test]
+    fn a_gzip_file_of_an_earlier_build_is_read_and_a_cut_off_one_refused() {
+        use flate2::{write::GzEncoder, Compression};
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = encode(&[Entry::new("Q1", "Freedonia", Kind::Country, 0.9)]);
+        let gz = dir.path().join("gazetteer.bin.gz");
+        let mut enc = GzEncoder::new(File::create(&gz).unwrap(), Compression::best());
+        enc.write_all(&bytes).unwrap();
+        enc.finish().unwrap();
         assert_eq!(&open(&gz).unwrap()[..], &bytes[..]);
+        let xz = dir.path().join("gazetteer.bin.xz");
+        write_compressed(&xz, &bytes).unwrap();
+        let packed = std::fs::read(&xz).unwrap();
+        std::fs::write(&xz, &packed[..packed.len() / 2]).unwrap();
+        let err = open(&xz).err().unwrap().to_string();
+        assert!(err.contains("is damaged"), "{err}");
     }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::normalize::normalize;
 
 /// File name of the compiled gazetteer inside its folder.
-pub const ARTEFACT: &str = "gazetteer.bin.gz";
+pub const ARTEFACT: &str = "gazetteer.bin.xz";
 
 /// What an entry is; decides which NER labels it can link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -301,8 +301,8 @@ impl Gazetteer {
         Gazetteer { bytes: format::Bytes::Owned(bytes), layout }
     }
 
-    /// Loads `DIR/gazetteer.bin.gz` (mapped from its unpacked copy), or a gazetteer file given
-    /// directly (`.bin.gz`, or an unpacked `.bin`).
+    /// Loads `DIR/gazetteer.bin.xz` (mapped from its unpacked copy), or a gazetteer file given
+    /// directly (`.bin.xz`, `.bin.gz`, or an unpacked `.bin`).
     pub fn load(path: &Path) -> Result<Gazetteer> {
         let file = if path.is_dir() { path.join(ARTEFACT) } else { path.to_path_buf() };
         let bytes = format::open(&file)?;
@@ -310,12 +310,12 @@ impl Gazetteer {
         Ok(Gazetteer { bytes, layout })
     }
 
-    /// Writes `DIR/gazetteer.bin.gz` (what git holds) and its unpacked copy beside it.
+    /// Writes `DIR/gazetteer.bin.xz` (what git holds) and its unpacked copy beside it.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir)?;
-        let gz = dir.join(ARTEFACT);
-        format::write_compressed(&gz, &self.bytes)?;
-        format::open(&gz).map(|_| ())
+        let xz = dir.join(ARTEFACT);
+        format::write_compressed(&xz, &self.bytes)?;
+        format::open(&xz).map(|_| ())
     }
 
     pub fn len(&self) -> usize {
