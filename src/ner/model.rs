@@ -255,6 +255,29 @@ impl NerModel {
         out.hidden_state.dropout(self.dropout_p, train).apply(&self.classifier)
     }
 
+    /// Inference logits `[batch, seq, labels]` and the hidden states after the encoder layers in
+    /// `taps` (1-based), side by side `[batch, seq, hidden × taps]`, from the same pass. On the
+    /// CPU any layer may be tapped; rust-bert's encoder (GPU) gives the last layer only.
+    pub fn forward_tapped(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, taps: &[usize]) -> Result<(Tensor, Option<Tensor>)> {
+        let layers = self.config.num_hidden_layers as usize;
+        if let Some(t) = taps.iter().find(|&&t| t == 0 || t > layers) {
+            bail!("layer {t} cannot be tapped: the encoder has layers 1 to {layers}");
+        }
+        if let Some(cpu) = &self.cpu_encoder {
+            let (hidden, states) = cpu.forward_tapped(ids, mask, types, taps);
+            return Ok((hidden.apply(&self.classifier), states));
+        }
+        if taps.iter().any(|&t| t != layers) {
+            bail!("only the last layer ({layers}) can be tapped on this device; run on the CPU");
+        }
+        let out = self
+            .encoder
+            .forward_t(Some(ids), Some(mask), Some(types), None, None, None, None, false)
+            .expect("input ids are always given");
+        let states = (!taps.is_empty()).then(|| Tensor::cat(&vec![&out.hidden_state; taps.len()], 2));
+        Ok((out.hidden_state.apply(&self.classifier), states))
+    }
+
     /// Writes config.json, tokenizer.json and model.safetensors, its weights stored as `storage`.
     pub fn save(&self, dir: &Path, storage: WeightStorage) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
