@@ -158,8 +158,13 @@ impl Shard {
 }
 
 /// FNV-1a, 64-bit, over an id's bytes: the same on every machine and run.
-fn id_hash(id: &str) -> u64 {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+pub(crate) fn id_hash(id: &str) -> u64 {
+    fnv1a(id.as_bytes())
+}
+
+/// FNV-1a, 64-bit: a hash that is the same on every machine and run.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

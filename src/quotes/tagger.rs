@@ -48,8 +48,7 @@ pub struct TaggerConfig {
 pub fn encoder_fingerprint(ner_dir: &Path) -> Result<String> {
     let path = ner_dir.join("model.safetensors");
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
-    Ok(format!("{h:016x}"))
+    Ok(format!("{:016x}", crate::pipeline::fnv1a(&bytes)))
 }
 
 /// Input projection, a one-layer BiLSTM, and a linear layer to the tags.

@@ -61,7 +61,7 @@ struct Features {
 
 /// Whether a document is held out of training (one in ten, by FNV-1a of its id).
 pub fn held_out(id: &str) -> bool {
-    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)) % 10 == 0
+    crate::pipeline::id_hash(id) % 10 == 0
 }
 
 fn compute_features(docs: &[GoldDoc], ner_model: &Path) -> Result<Vec<Features>> {
