@@ -100,29 +100,41 @@ impl Ner {
         let _guard = tch::no_grad_guard();
         for batch in jobs.chunks(self.batch_size) {
             let width = batch.iter().map(|j| j.window.len()).max().unwrap_or(0) + 2;
-            let (probs, batch_states) = self.run_batch(batch, encoded, width);
+            // The rows of the batch whose states are kept (each word's first sub-token, in the
+            // window that owns it; +1 for [CLS]), and where each goes.
+            let mut rows: Vec<i64> = Vec::new();
+            let mut dest: Vec<(usize, usize)> = Vec::new();
+            for (b, job) in batch.iter().enumerate().filter(|_| dim > 0) {
+                let w = job.window;
+                let enc = encoded[job.doc].as_ref().expect("jobs come from encoded documents");
+                for t in w.own_start..w.own_end {
+                    let word = enc.word_of[t];
+                    if enc.word_first_token[word] == t {
+                        rows.push((b * width + (t - w.start) + 1) as i64);
+                        dest.push((job.doc, word));
+                    }
+                }
+            }
+            let (probs, kept) = self.run_batch(batch, encoded, width, &rows);
             for (b, job) in batch.iter().enumerate() {
                 let w = job.window;
                 let dst = &mut out[job.doc];
-                let enc = encoded[job.doc].as_ref().expect("jobs come from encoded documents");
                 for t in w.own_start..w.own_end {
-                    // +1 for [CLS]
-                    let row = b * width + (t - w.start) + 1;
-                    let src = row * n_labels;
+                    let src = (b * width + (t - w.start) + 1) * n_labels;
                     dst[t * n_labels..(t + 1) * n_labels].copy_from_slice(&probs[src..src + n_labels]);
-                    let word = enc.word_of[t];
-                    if dim > 0 && enc.word_first_token[word] == t {
-                        states[job.doc][word * dim..(word + 1) * dim].copy_from_slice(&batch_states[row * dim..(row + 1) * dim]);
-                    }
                 }
+            }
+            for (k, &(doc, word)) in dest.iter().enumerate() {
+                states[doc][word * dim..(word + 1) * dim].copy_from_slice(&kept[k * dim..(k + 1) * dim]);
             }
         }
         (out, states)
     }
 
     /// Softmax probabilities for a batch of windows, flattened `[batch × width × labels]`, and
-    /// the tapped hidden states `[batch × width × dim]` (empty without taps).
-    fn run_batch(&self, batch: &[Job], encoded: &[Option<Encoded>], width: usize) -> (Vec<f32>, Vec<f32>) {
+    /// the tapped hidden states of the positions `rows` (indices into `batch × width`),
+    /// `[rows × dim]` (empty without taps).
+    fn run_batch(&self, batch: &[Job], encoded: &[Option<Encoded>], width: usize, rows: &[i64]) -> (Vec<f32>, Vec<f32>) {
         let m = &self.model;
         let n = batch.len() * width;
         let mut ids = vec![m.special.pad; n];
@@ -145,7 +157,10 @@ impl Ner {
         let (logits, states) =
             m.forward_tapped(&to(&ids), &to(&mask), &to(&types), &self.taps).expect("taps are checked when set (Ner::set_taps)");
         let probs = logits.softmax(-1, Kind::Float).to_device(Device::Cpu).flatten(0, -1);
-        let states = states.map_or_else(Vec::new, |s| Vec::<f32>::try_from(&s.to_device(Device::Cpu).flatten(0, -1)).expect("float tensor"));
+        let states = states.map_or_else(Vec::new, |s| {
+            let kept = s.flatten(0, 1).index_select(0, &Tensor::from_slice(rows).to_device(s.device())).to_device(Device::Cpu);
+            Vec::<f32>::try_from(&kept.flatten(0, -1)).expect("float tensor")
+        });
         (Vec::<f32>::try_from(&probs).expect("float tensor"), states)
     }
 
