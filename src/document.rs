@@ -203,6 +203,27 @@ pub struct Document {
     pub entities: Vec<Entity>,
     /// Filled by the quotes stage, sorted by start.
     pub quotes: Vec<Quote>,
+    /// The NER encoder's hidden states for each word, when a later stage asked for them
+    /// (`Ner::taps`); never written out.
+    pub word_states: Option<WordStates>,
+}
+
+/// Per-word hidden states of the NER encoder: each word's first sub-token's, after the tapped
+/// layers, side by side.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WordStates {
+    /// The words (the NER tokenizer's, punctuation split off), in text order.
+    pub words: Vec<CharSpan>,
+    /// Values per word.
+    pub dim: usize,
+    /// `words.len() × dim`, row-major.
+    pub values: Vec<f32>,
+}
+
+impl WordStates {
+    pub fn row(&self, word: usize) -> &[f32] {
+        &self.values[word * self.dim..(word + 1) * self.dim]
+    }
 }
 
 impl Document {

@@ -267,3 +267,45 @@ fn shards_together_give_the_whole_output() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn the_attribution_tagger_adds_reported_speech_beside_the_rules_with_its_own_encoder_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("models/ner-default");
+    if !model.join("model.safetensors.zst").exists() || !root.join("models/quotes-default/tagger.json").exists() {
+        eprintln!("models/ner-default or the quote tagger not present; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let seed = root.join("corpora/sample/csto-article.txt");
+    let run = |model: &Path, name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec!["--stages", "ner,quotes"];
+        args.extend_from_slice(extra);
+        let res = annotate(model, &seed, &out, &args);
+        assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        let recs = records(&out);
+        assert_offsets(&recs);
+        (recs.into_iter().next().unwrap(), String::from_utf8_lossy(&res.stderr).to_string())
+    };
+    let (with, _) = run(&model, "with.jsonl", &["--quote-tagger"]);
+    // Off by default: the rules alone.
+    let (rules, _) = run(&model, "rules.jsonl", &[]);
+    // Every quote of the rules is kept as it is; the tagger only adds.
+    let added: Vec<_> = with.quotes.iter().filter(|q| !rules.quotes.contains(q)).collect();
+    assert_eq!(with.quotes.len(), rules.quotes.len() + added.len());
+    assert!(!added.is_empty(), "the tagger finds reported speech in the seed article");
+    for q in &added {
+        assert_eq!(q.kind, byline::document::QuoteKind::Indirect, "{q:?}");
+        assert_eq!(q.score, 0.4, "{q:?}");
+        assert!(q.cue.is_some(), "{q:?}");
+        assert!(rules.quotes.iter().all(|r| r.end <= q.start || q.end <= r.start), "{q:?} overlaps a quote of the rules");
+    }
+    // The fast model's encoder is not the one the tagger reads: rules only, and a note says so.
+    let fast = root.join("models/ner-fast");
+    if fast.join("model.safetensors.zst").exists() {
+        let (with_fast, stderr) = run(&fast, "fast.jsonl", &["--quote-tagger"]);
+        assert!(with_fast.quotes.iter().all(|q| q.score != 0.4), "{:?}", with_fast.quotes);
+        assert!(stderr.contains("quote tagger"), "{stderr}");
+    }
+}

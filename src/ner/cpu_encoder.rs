@@ -252,8 +252,10 @@ impl Weights {
         }
     }
 
-    /// Hidden states `[len, hidden]` of one window (no padding, so no mask).
-    fn forward_window(&self, ids: &[i64], types: &[i64], profile: &Profile) -> Tensor {
+    /// Hidden states `[len, hidden]` of one window (no padding, so no mask), and those after
+    /// each layer in `taps` (1-based; the last layer's number gives the output again) side by
+    /// side, `[len, hidden × taps]` (empty `taps`: None).
+    fn forward_window(&self, ids: &[i64], types: &[i64], taps: &[usize], profile: &Profile) -> (Tensor, Option<Tensor>) {
         let len = ids.len() as i64;
         let mut x = profile.time(Step::Embeddings, || {
             let ids = Tensor::from_slice(ids);
@@ -264,7 +266,8 @@ impl Weights {
             let _ = x.g_add_(&Tensor::embedding(&self.token_type, &types, -1, false, false));
             self.embeddings_norm.forward(&x)
         });
-        for l in &self.layers {
+        let mut tapped: Vec<(usize, Tensor)> = Vec::new();
+        for (depth, l) in self.layers.iter().enumerate() {
             let qkv = l.query_key_value.forward(&x, profile, Step::QueryKeyValue);
             let context = profile.time(Step::Attention, || attention::attend(&qkv, self.heads));
             let mut attended = l.attention_out.forward(&context, profile, Step::AttentionOut);
@@ -279,9 +282,17 @@ impl Weights {
                 let _ = out.g_add_(&attended);
             });
             x = profile.time(Step::LayerNorm, || l.output_norm.forward(&out));
+            if taps.contains(&(depth + 1)) {
+                tapped.push((depth + 1, x.shallow_clone()));
+            }
         }
         profile.count(len as u64);
-        x
+        let states = (!taps.is_empty()).then(|| {
+            let in_order: Vec<&Tensor> =
+                taps.iter().map(|t| tapped.iter().find(|(d, _)| d == t).map(|(_, x)| x).expect("taps are checked against the layer count")).collect();
+            Tensor::cat(&in_order, 1)
+        });
+        (x, states)
     }
 }
 
@@ -344,7 +355,7 @@ struct Profile {
 
 impl Profile {
     fn from_env() -> Profile {
-        Profile { enabled: std::env::var_os("BYLINE_PROFILE").is_some_and(|v| !v.is_empty() && v != "0"), ..Profile::off() }
+        Profile { enabled: profiling(), ..Profile::off() }
     }
 
     fn off() -> Profile {
@@ -398,6 +409,11 @@ impl Profile {
         }
         out
     }
+}
+
+/// Whether `BYLINE_PROFILE` asks for the time of each step (docs/benchmarks.md).
+pub fn profiling() -> bool {
+    std::env::var_os("BYLINE_PROFILE").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 pub struct CpuEncoder {
@@ -501,6 +517,19 @@ impl CpuEncoder {
     /// Hidden states `[batch, seq, hidden]` (inference: no dropout); rows past a window's mask
     /// are zeros.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor, types: &Tensor) -> Tensor {
+        self.forward_tapped(ids, mask, types, &[]).0
+    }
+
+    /// Number of transformer layers (the largest valid tap).
+    pub fn layers(&self) -> usize {
+        self.weights.layers.len()
+    }
+
+    /// [`CpuEncoder::forward`], plus the hidden states after the layers in `taps` (1-based),
+    /// side by side: `[batch, seq, hidden × taps]`, None for no taps. They cost nothing extra:
+    /// the pass computes them anyway.
+    pub fn forward_tapped(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, taps: &[usize]) -> (Tensor, Option<Tensor>) {
+        assert!(taps.iter().all(|&t| (1..=self.layers()).contains(&t)), "taps {taps:?} beyond the encoder's {} layers", self.layers());
         let (batch, seq) = ids.size2().expect("ids are [batch, seq]");
         let flat = |t: &Tensor| Vec::<i64>::try_from(&t.to_kind(Kind::Int64).flatten(0, -1)).expect("int64 tensor");
         let (ids, types) = (flat(ids), flat(types));
@@ -525,7 +554,7 @@ impl CpuEncoder {
                     let mut done = Vec::new();
                     while let Some(&b) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let (ids, types) = window(b);
-                        done.push((b as i64, weights.forward_window(ids, types, profile)));
+                        done.push((b as i64, weights.forward_window(ids, types, taps, profile)));
                     }
                     results.lock().expect("no panic while holding the lock").extend(done);
                 });
@@ -533,16 +562,20 @@ impl CpuEncoder {
         });
         let hidden = self.weights.word.size()[1];
         let out = Tensor::zeros([batch, seq, hidden], (Kind::Float, tch::Device::Cpu));
-        for (b, y) in results.lock().expect("no panic while holding the lock").drain(..) {
+        let states = (!taps.is_empty()).then(|| Tensor::zeros([batch, seq, hidden * taps.len() as i64], (Kind::Float, tch::Device::Cpu)));
+        for (b, (y, s)) in results.lock().expect("no panic while holding the lock").drain(..) {
             out.get(b).narrow(0, 0, y.size()[0]).copy_(&y);
+            if let (Some(states), Some(s)) = (&states, s) {
+                states.get(b).narrow(0, 0, s.size()[0]).copy_(&s);
+            }
         }
-        out
+        (out, states)
     }
 }
 
 /// CPU time of the calling thread: unlike wall time, it leaves out the time the thread waited
 /// for a core, so the profile holds on a busy machine.
-fn thread_cpu_nanos() -> u64 {
+pub(crate) fn thread_cpu_nanos() -> u64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes the timespec it is given.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };

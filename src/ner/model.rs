@@ -262,6 +262,29 @@ impl NerModel {
         out.hidden_state.dropout(self.dropout_p, train).apply(&self.classifier)
     }
 
+    /// Inference logits `[batch, seq, labels]` and the hidden states after the encoder layers in
+    /// `taps` (1-based), side by side `[batch, seq, hidden × taps]`, from the same pass. On the
+    /// CPU any layer may be tapped; rust-bert's encoder (GPU) gives the last layer only.
+    pub fn forward_tapped(&self, ids: &Tensor, mask: &Tensor, types: &Tensor, taps: &[usize]) -> Result<(Tensor, Option<Tensor>)> {
+        let layers = self.config.num_hidden_layers as usize;
+        if let Some(t) = taps.iter().find(|&&t| t == 0 || t > layers) {
+            bail!("layer {t} cannot be tapped: the encoder has layers 1 to {layers}");
+        }
+        if let Some(cpu) = &self.cpu_encoder {
+            let (hidden, states) = cpu.forward_tapped(ids, mask, types, taps);
+            return Ok((hidden.apply(&self.classifier), states));
+        }
+        if taps.iter().any(|&t| t != layers) {
+            bail!("only the last layer ({layers}) can be tapped on this device; run on the CPU");
+        }
+        let out = self
+            .encoder
+            .forward_t(Some(ids), Some(mask), Some(types), None, None, None, None, false)
+            .expect("input ids are always given");
+        let states = (!taps.is_empty()).then(|| Tensor::cat(&vec![&out.hidden_state; taps.len()], 2));
+        Ok((out.hidden_state.apply(&self.classifier), states))
+    }
+
     /// Writes config.json, tokenizer.json and the weights stored as `storage`: model.safetensors,
     /// or model.safetensors.zst for int8 (removing the other file if there was one).
     pub fn save(&self, dir: &Path, storage: WeightStorage) -> Result<()> {
@@ -326,11 +349,26 @@ fn weights_file(dir: &Path) -> Result<PathBuf> {
     }
 }
 
+/// The bytes of a model directory's safetensors file, decompressed where stored as `.zst`: the
+/// same bytes for the same weights in either storage.
+pub fn weights_bytes(dir: &Path) -> Result<Vec<u8>> {
+    let path = weights_file(dir)?;
+    let bytes = if path.extension().is_some_and(|e| e == "zst") { decompress(&path) } else { Ok(std::fs::read(&path)?) };
+    bytes.with_context(|| format!("cannot read {}", path.display()))
+}
+
 /// Reads a safetensors file, decompressing a `.zst` one in memory.
 fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     if path.extension().is_none_or(|e| e != "zst") {
         return Ok(Tensor::read_safetensors(path)?.into_iter().collect());
     }
+    let bytes = decompress(path)?;
+    let file = safetensors::SafeTensors::deserialize(&bytes)?;
+    file.tensors().into_iter().map(|(name, view)| Ok((name, Tensor::try_from(view)?))).collect()
+}
+
+/// A zstd file's content.
+fn decompress(path: &Path) -> Result<Vec<u8>> {
     // Decompressed as a stream into a buffer of the size the frame header states (bounded, in
     // case the header is damaged), so that loading holds no more memory than a plain file's.
     let mut file = std::fs::File::open(path)?;
@@ -341,8 +379,7 @@ fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>> {
     file.seek(SeekFrom::Start(0))?;
     let mut bytes = Vec::with_capacity(stated.min(bound) as usize);
     zstd::stream::read::Decoder::new(file)?.read_to_end(&mut bytes).context("damaged zstd stream")?;
-    let file = safetensors::SafeTensors::deserialize(&bytes)?;
-    file.tensors().into_iter().map(|(name, view)| Ok((name, Tensor::try_from(view)?))).collect()
+    Ok(bytes)
 }
 
 /// Replaces each int8 matrix and its `<name>.row_scale` by the fp32 matrix they encode.

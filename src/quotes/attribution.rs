@@ -74,7 +74,7 @@ const SAY_FORMS: &[&str] = &["said", "say", "says", "told"];
 /// Longest such subject, in tokens.
 const MAX_COORDINATED_SUBJECT: usize = 5;
 /// Subject pronouns that open a new clause after a comma.
-const SUBJECT_PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it"];
+pub(super) const SUBJECT_PRONOUNS: &[&str] = &["he", "she", "they", "we", "i", "it"];
 /// Words in -ing after a comma that do not open a participle clause.
 const NOT_PARTICIPLES: &[&str] = &["including", "during", "something", "nothing", "anything", "everything", "according"];
 

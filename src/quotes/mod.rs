@@ -9,6 +9,7 @@ mod cues;
 mod marks;
 pub mod select;
 mod speaker;
+pub mod tagger;
 mod words;
 
 use crate::document::{CharSpan, Document, Quote, QuoteKind, Speaker};
@@ -26,14 +27,56 @@ pub fn extract(doc: &mut Document) {
 
 /// [`extract`] with a given speaker model.
 pub fn extract_with(doc: &mut Document, model: &SpeakerModel) {
+    extract_full(doc, model, None);
+}
+
+/// Score of an attribution only the tagger found (docs/quotes.md, "Scores").
+pub const TAGGER_SCORE: f32 = 0.4;
+
+/// [`extract_with`], plus, with a `tagger` and the NER encoder's `word_states` (which this
+/// consumes), the attributions the tagger finds whose content overlaps no quote of the rules
+/// and no quotation marks: reported speech, with the tagger's cue and the speaker read from its
+/// source. Without either, the rules alone.
+pub fn extract_full(doc: &mut Document, model: &SpeakerModel, tagger: Option<&tagger::Tagger>) {
     if doc.paragraphs.is_empty() {
         segment::segment(doc);
     }
+    let states = doc.word_states.take();
     let a = Analysis::new(doc);
     let choices = select::choices(doc, &a.tokens, &a.quoted, &a.found, &a.names, Some(model));
     let (found, via) = apply(&a, &choices);
-    let quotes = found.iter().zip(via).map(|(f, via)| quote(doc, &a, f, via)).collect();
+    let mut quotes: Vec<Quote> = found.iter().zip(via).map(|(f, via)| quote(doc, &a, f, via)).collect();
+    if let (Some(tagger), Some(states)) = (tagger, states) {
+        // A tagger error (states of another width) leaves the rules' quotes: the model files
+        // do not match, which `Tagger::load`'s caller reports once for the run.
+        let tagged = tagger.attributions(&states, &doc.sentences).unwrap_or_default();
+        let taken: Vec<CharSpan> = found.iter().map(|f| f.content).chain(a.quoted.iter().map(|q| q.content)).collect();
+        for t in tagged {
+            if taken.iter().any(|c| c.overlaps(&t.content)) || t.content.len() < 2 {
+                continue;
+            }
+            let speaker = t.source.map(|s| (s, tagged_mention_kind(doc, &a.tokens, s)));
+            let f = Found { content: t.content, kind: QuoteKind::Indirect, cue: t.cue, speaker, carried: false, unclosed: false };
+            let mut q = quote(doc, &a, &f, Via::Frame);
+            q.score = TAGGER_SCORE;
+            quotes.push(q);
+        }
+        quotes.sort_by_key(|q| (q.start, q.end));
+    }
     doc.quotes = quotes;
+}
+
+/// What a source span the tagger found is: one pronoun, a name (it overlaps a PER or ORG
+/// entity, or opens with a capital past its determiner), or else a description.
+fn tagged_mention_kind(doc: &Document, tokens: &[words::Token], span: CharSpan) -> MentionKind {
+    let inside: Vec<&words::Token> = tokens.iter().filter(|t| span.contains(&t.span)).collect();
+    if inside.len() == 1 && (attribution::SUBJECT_PRONOUNS.contains(&inside[0].lower.as_str()) || inside[0].lower == "you") {
+        return MentionKind::Pronoun;
+    }
+    if doc.entities.iter().any(|e| matches!(e.label.as_str(), "PER" | "ORG") && e.span().overlaps(&span)) {
+        return MentionKind::Name;
+    }
+    MentionKind::Description
 }
 
 /// The direct quotes of a segmented document with their candidate speakers, for training the

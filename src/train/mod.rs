@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod quotes;
+pub mod tagger;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -184,7 +185,7 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         labels.len(),
         parameters as f64 / 1e6
     );
-    let ner = Ner { model, batch_size: 64 };
+    let ner = Ner { model, batch_size: 64, taps: Vec::new() };
     let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&ner.model.vs, opts.learning_rate)?;
     let steps_per_epoch = examples.len().div_ceil(opts.batch_size);
     let total_steps = (steps_per_epoch * opts.epochs).max(1);
