@@ -69,11 +69,19 @@ pub fn extract_full(doc: &mut Document, model: &SpeakerModel, tagger: Option<&ta
 /// What a source span the tagger found is: one pronoun, a name (it overlaps a PER or ORG
 /// entity, or opens with a capital past its determiner), or else a description.
 fn tagged_mention_kind(doc: &Document, tokens: &[words::Token], span: CharSpan) -> MentionKind {
-    let inside: Vec<&words::Token> = tokens.iter().filter(|t| span.contains(&t.span)).collect();
+    // Tokens and entities are sorted by start: look only at those that can touch the span, so
+    // that the cost does not grow with the article's length.
+    let first = tokens.partition_point(|t| t.span.start < span.start);
+    let inside: Vec<&words::Token> = tokens[first..].iter().take_while(|t| t.span.start < span.end).filter(|t| span.contains(&t.span)).collect();
     if inside.len() == 1 && (attribution::SUBJECT_PRONOUNS.contains(&inside[0].lower.as_str()) || inside[0].lower == "you") {
         return MentionKind::Pronoun;
     }
-    if doc.entities.iter().any(|e| matches!(e.label.as_str(), "PER" | "ORG") && e.span().overlaps(&span)) {
+    let ends_before = doc.entities.partition_point(|e| e.end <= span.start);
+    if doc.entities[ends_before..]
+        .iter()
+        .take_while(|e| e.start < span.end)
+        .any(|e| matches!(e.label.as_str(), "PER" | "ORG") && e.span().overlaps(&span))
+    {
         return MentionKind::Name;
     }
     MentionKind::Description
