@@ -150,7 +150,7 @@ def candidates(text, words, mentions):
                 if j + 1 < n and proper(j + 1):
                     j += 1
                 elif j + 2 < n and words[j + 1]["form"] in JOINERS and proper(j + 2):
-                    m1, m2 = innermost(mentions, i, j), innermost(mentions, i, j + 2)
+                    m2 = innermost(mentions, i, j + 2)
                     if m2 is not None and m2["first"] <= i:
                         j += 2
                     else:
