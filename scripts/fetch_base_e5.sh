@@ -7,6 +7,14 @@ set -euo pipefail
 cache="${BYLINE_CACHE:-$HOME/.cache/byline}"
 dir="$cache/base/multilingual-e5-small-en"
 if [ ! -f "$dir/model.safetensors" ] || [ ! -f "$dir/tokenizer.json" ] || [ ! -f "$dir/config.json" ]; then
-  python3 "$(dirname "$0")/convert_e5.py" --out "$dir" >/dev/null
+  python=python3
+  if ! python3 -c 'import numpy' 2>/dev/null; then
+    # A fresh machine may lack numpy: give the converter its own environment, from PyPI.
+    venv="$cache/venv-convert"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
+    "$venv/bin/python" -c 'import numpy' 2>/dev/null || "$venv/bin/pip" install --quiet numpy >&2
+    python="$venv/bin/python"
+  fi
+  "$python" "$(dirname "$0")/convert_e5.py" --out "$dir" >/dev/null
 fi
 echo "$dir"

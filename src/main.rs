@@ -91,10 +91,11 @@ struct TrainArgs {
     /// quotes (docs/quotes.md; data: PolNeAR or byline JSONL gold with quotes).
     #[arg(long, value_enum, default_value_t = TrainTask::Ner)]
     task: TrainTask,
-    /// Training data: a CoNLL column file or byline JSONL with entities (ner); PolNeAR JSONL or
-    /// byline JSONL with quotes (quotes).
-    #[arg(long, value_name = "FILE")]
-    train: PathBuf,
+    /// Training data: a CoNLL column file or byline JSONL with entities (ner; several files are
+    /// read as one set, e.g. train and dev for a final model); PolNeAR JSONL or byline JSONL with
+    /// quotes (quotes, quotes-tagger: one file).
+    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    train: Vec<PathBuf>,
     /// Dev data, scored after each epoch; the best epoch's model is kept (ner). Scored once at
     /// the end (quotes).
     #[arg(long, value_name = "FILE")]
@@ -138,6 +139,11 @@ struct TrainArgs {
     rule_dropout: f64,
     #[arg(long, default_value_t = 3)]
     epochs: usize,
+    /// ner: also try averaging the weights at the end of the last 2, 3, … K epochs (checkpoint
+    /// averaging); each average is scored on dev and the best kept if it beats the best epoch.
+    /// Without a dev set the average of the last K is kept. 1: no averaging.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    average_last: usize,
     /// Learning rate (default: 1e-4 for ner, 0.05 for quotes).
     #[arg(long)]
     learning_rate: Option<f64>,
@@ -658,7 +664,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
             tch::set_num_threads(n as i32);
         }
         let opts = byline::train::tagger::TaggerTrainOptions {
-            train: args.train,
+            train: single_file(&args.train)?,
             ner_model: match args.base {
                 Some(d) => d,
                 None => default_model()?,
@@ -675,7 +681,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
     }
     if args.task == TrainTask::Quotes {
         let opts = byline::train::quotes::QuoteTrainOptions {
-            train: args.train,
+            train: single_file(&args.train)?,
             entities: args.entities,
             dev: args.dev,
             dev_entities: args.dev_entities,
@@ -696,6 +702,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
     let opts = byline::train::TrainOptions {
         train: args.train,
         dev: args.dev,
+        average_last: args.average_last,
         base,
         output: args.output,
         epochs: args.epochs,
@@ -711,16 +718,26 @@ fn run_train(args: TrainArgs) -> Result<()> {
         scope: args.scope,
     };
     let log = byline::train::train(&opts, tch::Device::Cpu)?;
-    let best = &log.epochs[log.best_epoch - 1];
+    let (kept, dev) = match log.averages.iter().find(|avg| avg.kept) {
+        Some(avg) => (format!("the average of epochs {:?}", avg.epochs), avg.dev.as_ref()),
+        None => (format!("best epoch {}", log.best_epoch), log.epochs[log.best_epoch - 1].dev.as_ref()),
+    };
     eprintln!(
-        "train: best epoch {} of {}{}; model in {} ({:.0} s)",
-        log.best_epoch,
+        "train: kept {kept} of {}{}; model in {} ({:.0} s)",
         log.epochs.len(),
-        best.dev.as_ref().map_or(String::new(), |d| format!(", dev {}", d.exact)),
+        dev.map_or(String::new(), |d| format!(", dev {}", d.exact)),
         opts.output.display(),
         log.seconds
     );
     Ok(())
+}
+
+/// The one training file of the tasks that take one.
+fn single_file(files: &[PathBuf]) -> Result<PathBuf> {
+    match files {
+        [one] => Ok(one.clone()),
+        _ => bail!("this task reads one --train file; only --task ner takes several"),
+    }
 }
 
 fn view(args: ViewArgs) -> Result<()> {

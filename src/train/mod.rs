@@ -24,8 +24,11 @@ use data::{Example, Windowing, IGNORE};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainOptions {
-    pub train: PathBuf,
+    /// Read as one training set (train and dev together for a final model).
+    pub train: Vec<PathBuf>,
     pub dev: Option<PathBuf>,
+    /// Average the weights at the end of the last K epochs (1: no averaging).
+    pub average_last: usize,
     pub base: PathBuf,
     pub output: PathBuf,
     pub epochs: usize,
@@ -86,7 +89,17 @@ pub struct TrainLog {
     pub labels: Vec<String>,
     pub epochs: Vec<EpochLog>,
     pub best_epoch: usize,
+    /// Checkpoint averages tried, with `--average-last` K > 1; at most one is kept.
+    pub averages: Vec<AverageLog>,
     pub seconds: f64,
+}
+
+/// The average of the weights at the end of some epochs, and whether it is the model kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct AverageLog {
+    pub epochs: Vec<usize>,
+    pub dev: Option<EntityReport>,
+    pub kept: bool,
 }
 
 /// splitmix64: a small seeded generator, so shuffles repeat exactly across runs and platforms.
@@ -158,13 +171,20 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     let start = Instant::now();
     tch::manual_seed(opts.seed as i64);
     let mut rng = Rng(opts.seed);
-    let mut train_docs = gold::read(&opts.train)?;
+    let mut train_docs = Vec::new();
+    for path in &opts.train {
+        let docs = gold::read(path)?;
+        if docs.iter().all(|d| d.entities.is_none()) {
+            bail!("{} has no entity annotation to train on", path.display());
+        }
+        train_docs.extend(docs);
+    }
     if let Some(n) = opts.max_train_docs {
         train_docs.truncate(n);
     }
     let train_docs = opts.scope.apply(train_docs);
-    if train_docs.iter().all(|d| d.entities.is_none()) {
-        bail!("{} has no entity annotation to train on", opts.train.display());
+    if train_docs.is_empty() {
+        bail!("no training documents");
     }
     let dev_docs = opts.dev.as_ref().map(|p| gold::read(p)).transpose()?.map(|d| opts.scope.apply(d));
     let labels = data::label_set(&train_docs);
@@ -199,9 +219,12 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         labels: labels.clone(),
         epochs: Vec::new(),
         best_epoch: 0,
+        averages: Vec::new(),
         seconds: 0.0,
     };
     let mut best_f1 = -1.0;
+    let average_from = (opts.epochs + 1).saturating_sub(opts.average_last.max(1));
+    let mut snapshots = Snapshots::default();
     for epoch in 1..=opts.epochs {
         let epoch_start = Instant::now();
         let mut loss_sum = 0.0;
@@ -249,8 +272,98 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
             log.best_epoch = epoch;
             ner.model.save(&opts.output, opts.weights)?;
         }
+        if opts.average_last > 1 && epoch >= average_from {
+            snapshots.add(&ner.model.vs, epoch);
+        }
         log.seconds = start.elapsed().as_secs_f64();
-        std::fs::write(opts.output.join("training-log.json"), serde_json::to_string_pretty(&log)? + "\n")?;
+        write_log(opts, &log)?;
+    }
+    // Averages of the last 2, 3, … K epochs, each scored on dev; without dev, that of all K.
+    let ks: Vec<usize> = match dev_docs {
+        Some(_) => (2..=snapshots.len()).collect(),
+        None => (snapshots.len() > 1).then_some(snapshots.len()).into_iter().collect(),
+    };
+    for k in ks {
+        let epochs = snapshots.assign_mean_of_last(&ner.model.vs, k);
+        let dev = dev_docs.as_ref().map(|d| evaluate_model(&ner, d));
+        // Without dev there is nothing to choose by: the average is what was asked for.
+        let f1 = dev.as_ref().map_or(f64::INFINITY, |r| r.exact.f1);
+        let kept = f1 > best_f1;
+        eprintln!(
+            "train: average of epochs {epochs:?}{}{}",
+            dev.as_ref().map_or(String::new(), |r| format!(", dev {}", r.exact)),
+            if kept { ", the best so far: kept" } else { "" }
+        );
+        if kept {
+            best_f1 = f1;
+            ner.model.save(&opts.output, opts.weights)?;
+            for avg in &mut log.averages {
+                avg.kept = false;
+            }
+        }
+        log.averages.push(AverageLog { epochs, dev, kept });
+        log.seconds = start.elapsed().as_secs_f64();
+        write_log(opts, &log)?;
     }
     Ok(log)
+}
+
+fn write_log(opts: &TrainOptions, log: &TrainLog) -> Result<()> {
+    std::fs::write(opts.output.join("training-log.json"), serde_json::to_string_pretty(log)? + "\n")?;
+    Ok(())
+}
+
+/// Copies of a model's weights at the end of chosen epochs, for checkpoint averaging.
+#[derive(Default)]
+struct Snapshots {
+    taken: Vec<(usize, Vec<(String, Tensor)>)>,
+}
+
+impl Snapshots {
+    fn add(&mut self, vs: &nn::VarStore, epoch: usize) {
+        let copy = tch::no_grad(|| vs.variables().into_iter().map(|(name, t)| (name, t.detach().copy())).collect());
+        self.taken.push((epoch, copy));
+    }
+
+    fn len(&self) -> usize {
+        self.taken.len()
+    }
+
+    /// Sets every weight of `vs` to its mean over the last `k` snapshots; returns their epochs.
+    fn assign_mean_of_last(&self, vs: &nn::VarStore, k: usize) -> Vec<usize> {
+        let last = &self.taken[self.taken.len() - k..];
+        let vars = vs.variables();
+        tch::no_grad(|| {
+            for (name, var) in &vars {
+                let mut sum = Tensor::zeros_like(var);
+                for (_, copy) in last {
+                    let (_, t) = copy.iter().find(|(n, _)| n == name).expect("a snapshot holds every variable");
+                    sum += t;
+                }
+                var.shallow_clone().copy_(&(sum / k as f64));
+            }
+        });
+        last.iter().map(|(epoch, _)| *epoch).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoint_average_is_the_mean_of_the_moments_added() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let w = vs.root().var("w", &[2], nn::Init::Const(1.0));
+        let mut snapshots = Snapshots::default();
+        for (epoch, value) in [(1, [9.0f32, 9.0]), (2, [1.0, 1.0]), (3, [3.0, 5.0])] {
+            tch::no_grad(|| w.shallow_clone().copy_(&Tensor::from_slice(&value)));
+            snapshots.add(&vs, epoch);
+        }
+        tch::no_grad(|| w.shallow_clone().copy_(&Tensor::from_slice(&[-7.0f32, 0.0])));
+        assert_eq!(snapshots.assign_mean_of_last(&vs, 2), vec![2, 3]);
+        assert_eq!(Vec::<f32>::try_from(&w).unwrap(), vec![2.0, 3.0]);
+        assert_eq!(snapshots.assign_mean_of_last(&vs, 3), vec![1, 2, 3]);
+        assert_eq!(Vec::<f32>::try_from(&w).unwrap(), vec![13.0 / 3.0, 5.0]);
+    }
 }
