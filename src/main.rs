@@ -350,7 +350,9 @@ struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// List each error of a direct quote (wrong speaker, missed, spurious) with its context.
+    /// List each error of a direct quote (wrong speaker, missed, spurious) with its context, and
+    /// the kinds of entity errors (wrong type, wrong span, missed, spurious) with their most
+    /// frequent texts.
     #[arg(long)]
     errors: bool,
     /// Take the entities from these predictions (byline JSONL, paired by id) instead of running

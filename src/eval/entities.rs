@@ -1,8 +1,9 @@
 //! Entity metrics: exact-span micro P/R/F1 overall and per type (conlleval's definition: a
 //! predicted entity is correct when its span and type both equal a gold entity's), plus
-//! partial-overlap figures (same type, overlapping spans).
+//! partial-overlap figures (same type, overlapping spans), and with `--errors` a table of the
+//! kinds of errors with their most frequent texts.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -19,7 +20,43 @@ pub struct EntityReport {
     pub partial: Prf,
     /// Exact span, type ignored.
     pub unlabelled: Prf,
+    /// With `--errors`: the kinds of errors, most frequent first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<EntityErrorKind>,
 }
+
+/// One kind of entity error: what went wrong, the gold and predicted types, how often, and the
+/// texts it happened to most often.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntityErrorKind {
+    pub kind: ErrorKind,
+    /// The gold entity's type (none for a spurious prediction).
+    pub gold: Option<String>,
+    /// The predicted type (none for a missed entity; for a boundary error, the overlapping
+    /// prediction's type).
+    pub predicted: Option<String>,
+    pub count: usize,
+    /// The most frequent texts (the gold entity's; a spurious prediction's own), with counts.
+    pub examples: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The gold span was predicted with another type.
+    Type,
+    /// Predictions overlap the gold entity, none with its exact span; one of them has its type.
+    Boundary,
+    /// Predictions overlap the gold entity, none with its span or its type.
+    BoundaryAndType,
+    /// Nothing predicted overlaps the gold entity.
+    Missed,
+    /// A prediction that overlaps no gold entity.
+    Spurious,
+}
+
+/// Texts shown for each kind of error.
+const ERROR_EXAMPLES: usize = 4;
 
 #[derive(Debug, Default)]
 pub struct EntityCounter {
@@ -28,9 +65,51 @@ pub struct EntityCounter {
     per_type: BTreeMap<String, (usize, usize, usize)>,
     partial_pred: usize,
     partial_gold: usize,
+    /// Error kind → texts → count; kept only by [`EntityCounter::with_errors`].
+    keep_errors: bool,
+    errors: HashMap<(ErrorKind, Option<String>, Option<String>), HashMap<String, usize>>,
 }
 
 impl EntityCounter {
+    /// A counter that also sorts the errors into kinds (`byline eval --errors`).
+    pub fn with_errors() -> EntityCounter {
+        EntityCounter { keep_errors: true, ..EntityCounter::default() }
+    }
+
+    /// [`EntityCounter::add`], with the document's text for the errors' texts.
+    pub fn add_document(&mut self, text: &str, gold: &[GoldEntity], pred: &[Entity]) {
+        self.add(gold, pred);
+        if !self.keep_errors {
+            return;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let slice = |s: CharSpan| -> String { chars[s.start.min(chars.len())..s.end.min(chars.len())].iter().collect() };
+        let mut note = |kind, gold: Option<&str>, predicted: Option<&str>, text: String| {
+            *self.errors.entry((kind, gold.map(str::to_string), predicted.map(str::to_string))).or_default().entry(text).or_default() += 1;
+        };
+        for g in gold {
+            if pred.iter().any(|p| p.span() == g.span && p.label == g.label) {
+                continue;
+            }
+            let overlapping: Vec<&Entity> = pred.iter().filter(|p| p.span().overlaps(&g.span)).collect();
+            let (kind, predicted) = if let Some(same_span) = overlapping.iter().find(|p| p.span() == g.span) {
+                (ErrorKind::Type, Some(same_span.label.as_str()))
+            } else if overlapping.iter().any(|p| p.label == g.label) {
+                (ErrorKind::Boundary, Some(g.label.as_str()))
+            } else if let Some(first) = overlapping.first() {
+                (ErrorKind::BoundaryAndType, Some(first.label.as_str()))
+            } else {
+                (ErrorKind::Missed, None)
+            };
+            note(kind, Some(&g.label), predicted, slice(g.span));
+        }
+        for p in pred {
+            if !gold.iter().any(|g| g.span.overlaps(&p.span())) {
+                note(ErrorKind::Spurious, None, Some(&p.label), slice(p.span()));
+            }
+        }
+    }
+
     pub fn add(&mut self, gold: &[GoldEntity], pred: &[Entity]) {
         let gold_set: HashSet<(CharSpan, &str)> = gold.iter().map(|g| (g.span, g.label.as_str())).collect();
         let gold_spans: HashSet<CharSpan> = gold.iter().map(|g| g.span).collect();
@@ -69,7 +148,38 @@ impl EntityCounter {
             per_type: self.per_type.iter().map(|(k, &(tp, p, g))| (k.clone(), Prf::new(tp, p, g))).collect(),
             partial: Prf::with_matched_gold(self.partial_pred, self.partial_gold, pred, gold),
             unlabelled: Prf::new(self.unlabelled, pred, gold),
+            errors: self.error_kinds(),
         }
+    }
+
+    fn error_kinds(&self) -> Vec<EntityErrorKind> {
+        let mut kinds: Vec<EntityErrorKind> = self
+            .errors
+            .iter()
+            .map(|((kind, gold, predicted), texts)| {
+                let mut examples: Vec<(String, usize)> = texts.iter().map(|(t, &n)| (t.clone(), n)).collect();
+                examples.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                examples.truncate(ERROR_EXAMPLES);
+                EntityErrorKind { kind: *kind, gold: gold.clone(), predicted: predicted.clone(), count: texts.values().sum(), examples }
+            })
+            .collect();
+        // Most frequent first; ties in a fixed order, so the listing is deterministic.
+        kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (a.kind, &a.gold, &a.predicted).cmp(&(b.kind, &b.gold, &b.predicted))));
+        kinds
+    }
+}
+
+impl std::fmt::Display for EntityErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match (self.kind, self.gold.as_deref().unwrap_or("-"), self.predicted.as_deref().unwrap_or("-")) {
+            (ErrorKind::Type, g, p) => format!("{g} typed {p}"),
+            (ErrorKind::Boundary, g, _) => format!("{g}, wrong span"),
+            (ErrorKind::BoundaryAndType, g, p) => format!("{g}, wrong span and typed {p}"),
+            (ErrorKind::Missed, g, _) => format!("{g} missed"),
+            (ErrorKind::Spurious, _, p) => format!("spurious {p}"),
+        };
+        let examples: Vec<String> = self.examples.iter().map(|(t, n)| if *n > 1 { format!("{t:?} ×{n}") } else { format!("{t:?}") }).collect();
+        writeln!(f, "  {:>5}  {what:<32} {}", self.count, examples.join(", "))
     }
 }
 
@@ -81,7 +191,14 @@ impl std::fmt::Display for EntityReport {
             writeln!(f, "  {t:<10} {prf}")?;
         }
         writeln!(f, "  partial    {}", self.partial)?;
-        writeln!(f, "  untyped    {}", self.unlabelled)
+        writeln!(f, "  untyped    {}", self.unlabelled)?;
+        if !self.errors.is_empty() {
+            writeln!(f, "entity errors by kind ({} in all; gold type, then what was predicted):", self.errors.iter().map(|e| e.count).sum::<usize>())?;
+            for e in &self.errors {
+                write!(f, "{e}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -132,6 +249,37 @@ mod tests {
         assert!((r.exact.precision - 0.5).abs() < 1e-12);
         assert!((r.exact.recall - 0.75).abs() < 1e-12);
         assert!((r.exact.f1 - 0.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn errors_are_sorted_into_kinds() {
+        //          0         1         2         3         4
+        //          0123456789012345678901234567890123456789012345
+        let text = "Anna Smith met the Bank of Tokyo in Osaka and Paris.";
+        let gold = [gold(0, 10, "PER"), gold(19, 32, "ORG"), gold(36, 41, "LOC"), gold(46, 51, "LOC")];
+        // PER right; ORG cut short (still ORG); Osaka typed ORG; Paris missed; "met" spurious.
+        let pred = [ent(0, 10, "PER"), ent(19, 23, "ORG"), ent(36, 41, "ORG"), ent(11, 14, "MISC")];
+        let mut c = EntityCounter::with_errors();
+        c.add_document(text, &gold, &pred);
+        c.add_document(text, &gold, &pred);
+        let r = c.report();
+        let kinds: Vec<(ErrorKind, Option<&str>, Option<&str>, usize, &str)> =
+            r.errors.iter().map(|e| (e.kind, e.gold.as_deref(), e.predicted.as_deref(), e.count, e.examples[0].0.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (ErrorKind::Type, Some("LOC"), Some("ORG"), 2, "Osaka"),
+                (ErrorKind::Boundary, Some("ORG"), Some("ORG"), 2, "Bank of Tokyo"),
+                (ErrorKind::Missed, Some("LOC"), None, 2, "Paris"),
+                (ErrorKind::Spurious, None, Some("MISC"), 2, "met"),
+            ]
+        );
+        assert_eq!(r.errors[0].examples, vec![("Osaka".to_string(), 2)]);
+        // Without --errors nothing is kept, and the JSON has no errors key.
+        let mut plain = EntityCounter::default();
+        plain.add_document(text, &gold, &pred);
+        assert!(plain.report().errors.is_empty());
+        assert!(!serde_json::to_string(&plain.report()).unwrap().contains("errors"));
     }
 
     #[test]

@@ -67,14 +67,15 @@ pub fn evaluate_with_ids(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&H
 }
 
 /// [`evaluate_with_ids`]; with `errors`, the quote report lists each error of a direct quote
-/// (wrong speaker, missed, spurious) with its context.
+/// (wrong speaker, missed, spurious) with its context, and the entity report the kinds of
+/// entity errors with their most frequent texts.
 pub fn evaluate_listing_errors(gold: &[GoldDoc], pred: &[Record], known_ids: Option<&HashSet<&str>>, errors: bool) -> Result<Report> {
     let by_id: HashMap<&str, &Record> = pred.iter().map(|r| (r.id.as_str(), r)).collect();
     let empty = Vec::new();
     let mut report = Report { documents: 0, missing_predictions: 0, prediction_errors: 0, entities: None, linking: None, quotes: None };
     let mut links = LinkCounter::default();
     let mut any_links = false;
-    let mut ents = EntityCounter::default();
+    let mut ents = if errors { EntityCounter::with_errors() } else { EntityCounter::default() };
     let mut any_entities = false;
     let mut quotes = if errors { QuoteCounter::with_errors() } else { QuoteCounter::default() };
     let mut any_quotes = false;
@@ -93,7 +94,7 @@ pub fn evaluate_listing_errors(gold: &[GoldDoc], pred: &[Record], known_ids: Opt
         let pred_entities = p.map(|p| &p.entities).unwrap_or(&empty);
         if let Some(gold_entities) = &g.entities {
             any_entities = true;
-            ents.add(gold_entities, pred_entities);
+            ents.add_document(&g.text, gold_entities, pred_entities);
             if g.has_links {
                 any_links = true;
                 links.add(gold_entities, pred_entities, known_ids);
