@@ -8,6 +8,7 @@ pub mod data;
 pub mod quotes;
 pub mod tagger;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -316,7 +317,7 @@ fn write_log(opts: &TrainOptions, log: &TrainLog) -> Result<()> {
 /// Copies of a model's weights at the end of chosen epochs, for checkpoint averaging.
 #[derive(Default)]
 struct Snapshots {
-    taken: Vec<(usize, Vec<(String, Tensor)>)>,
+    taken: Vec<(usize, HashMap<String, Tensor>)>,
 }
 
 impl Snapshots {
@@ -337,8 +338,7 @@ impl Snapshots {
             for (name, var) in &vars {
                 let mut sum = Tensor::zeros_like(var);
                 for (_, copy) in last {
-                    let (_, t) = copy.iter().find(|(n, _)| n == name).expect("a snapshot holds every variable");
-                    sum += t;
+                    sum += &copy[name];
                 }
                 var.shallow_clone().copy_(&(sum / k as f64));
             }
