@@ -180,6 +180,24 @@ struct TrainArgs {
     /// line (CoNLL sentence) alone, the ablation without document context.
     #[arg(long, value_enum, default_value_t = byline::train::Scope::Document)]
     scope: byline::train::Scope,
+    /// ner: build the model from these encoder layers of --base (1-based, comma-separated),
+    /// e.g. 1,3,5,7,9,11 for a 6-layer student of a 12-layer model.
+    #[arg(long, value_delimiter = ',', value_name = "LAYERS")]
+    keep_layers: Vec<usize>,
+    /// ner: a trained NER model (same labels and vocabulary) to distil from: the loss also
+    /// matches its label distribution at every sub-token.
+    #[arg(long, value_name = "DIR")]
+    teacher: Option<PathBuf>,
+    /// ner, with --teacher: texts without gold (byline JSONL or plain-text JSONL) trained on the
+    /// teacher's labels alone.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    unlabelled: Vec<PathBuf>,
+    /// ner, with --teacher: share of the loss that is the teacher's (0 to 1).
+    #[arg(long, default_value_t = 0.5)]
+    distill_weight: f64,
+    /// ner, with --teacher: temperature of both distributions.
+    #[arg(long, default_value_t = 2.0)]
+    distill_temperature: f64,
     /// Threads for libtorch (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -718,6 +736,17 @@ fn run_train(args: TrainArgs) -> Result<()> {
         weights: args.weights,
         max_train_docs: args.max_train_docs,
         scope: args.scope,
+        distill: match args.teacher {
+            Some(teacher) => Some(byline::train::DistillOptions {
+                teacher,
+                unlabelled: args.unlabelled,
+                weight: args.distill_weight,
+                temperature: args.distill_temperature,
+            }),
+            None if !args.unlabelled.is_empty() => bail!("--unlabelled needs --teacher: texts without gold learn from a teacher's labels"),
+            None => None,
+        },
+        keep_layers: args.keep_layers,
     };
     let log = byline::train::train(&opts, tch::Device::Cpu)?;
     let (kept, dev) = match log.averages.iter().find(|avg| avg.kept) {

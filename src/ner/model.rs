@@ -141,7 +141,7 @@ impl NerModel {
         let labels = labels_of(&config)?;
         let options = options_of(&raw);
         let mut model = Self::build(dir, raw, config, labels, options, device)?;
-        model.load_weights(&weights_file(dir)?, false)?;
+        model.load_weights(&weights_file(dir)?, false, &[])?;
         Ok(model)
     }
 
@@ -156,8 +156,17 @@ impl NerModel {
 
     /// A fresh token classifier over a base encoder: the encoder's weights, a new classifier for
     /// `labels`, and (with the case feature) a token-type table widened to the case classes.
-    pub fn from_base(base: &Path, labels: Vec<String>, options: ModelOptions, device: Device) -> Result<NerModel> {
-        let (mut raw, _) = read_config(base)?;
+    /// `keep_layers` (1-based, in order; empty: all) builds a shallower encoder from some of the
+    /// base's layers, the usual start of a distilled student. A base that is itself a trained
+    /// NER model with the same labels lends its classifier too.
+    pub fn from_base(base: &Path, labels: Vec<String>, options: ModelOptions, keep_layers: &[usize], device: Device) -> Result<NerModel> {
+        let (mut raw, base_config) = read_config(base)?;
+        if let Some(&bad) = keep_layers.iter().find(|&&l| l == 0 || l as i64 > base_config.num_hidden_layers) {
+            bail!("layer {bad} is not one of the base's layers 1 to {}", base_config.num_hidden_layers);
+        }
+        if !keep_layers.is_empty() {
+            raw["num_hidden_layers"] = json!(keep_layers.len());
+        }
         let id2label: serde_json::Map<String, Value> =
             labels.iter().enumerate().map(|(i, l)| (i.to_string(), json!(l))).collect();
         let label2id: serde_json::Map<String, Value> =
@@ -170,7 +179,7 @@ impl NerModel {
         }
         let config: BertConfig = serde_json::from_value(raw.clone())?;
         let mut model = Self::build(base, raw, config, labels, options, device)?;
-        model.load_weights(&weights_file(base)?, true)?;
+        model.load_weights(&weights_file(base)?, true, keep_layers)?;
         Ok(model)
     }
 
@@ -206,12 +215,14 @@ impl NerModel {
     /// Copies weights from a safetensors file into the variable store, converting dtypes.
     /// With `partial`, variables absent from the file (a new classifier) keep their
     /// initialisation, and a narrower token-type table fills the extra rows from row 0.
-    fn load_weights(&mut self, path: &Path, partial: bool) -> Result<()> {
+    /// With `keep_layers`, the model's encoder layer i reads the file's layer `keep_layers[i]`.
+    fn load_weights(&mut self, path: &Path, partial: bool, keep_layers: &[usize]) -> Result<()> {
         let mut tensors = read_tensors(path).with_context(|| format!("cannot read weights {}", path.display()))?;
         dequantise(&mut tensors).with_context(|| format!("cannot read weights {}", path.display()))?;
         let mut missing = Vec::new();
         tch::no_grad(|| -> Result<()> {
             for (name, mut var) in self.vs.variables() {
+                let name = source_layer_name(&name, keep_layers);
                 let found = tensors.get(&name).or_else(|| name.strip_prefix("bert.").and_then(|n| tensors.get(n)));
                 let Some(src) = found else {
                     missing.push(name);
@@ -339,6 +350,19 @@ impl NerModel {
 }
 
 /// The weights file of a model directory: model.safetensors or model.safetensors.zst.
+/// The name a variable has in a file whose encoder layers `keep_layers` (1-based) became the
+/// model's layers 0, 1, …: `bert.encoder.layer.1.x` reads `bert.encoder.layer.2.x` for [1, 3].
+fn source_layer_name(name: &str, keep_layers: &[usize]) -> String {
+    const LAYER: &str = "encoder.layer.";
+    let Some(at) = name.find(LAYER) else { return name.to_string() };
+    let rest = &name[at + LAYER.len()..];
+    let Some((index, tail)) = rest.split_once('.') else { return name.to_string() };
+    match index.parse::<usize>().ok().and_then(|i| keep_layers.get(i)) {
+        Some(&source) => format!("{}{LAYER}{}.{tail}", &name[..at], source - 1),
+        None => name.to_string(),
+    }
+}
+
 fn weights_file(dir: &Path) -> Result<PathBuf> {
     let (plain, compressed) = (dir.join(PLAIN), dir.join(COMPRESSED));
     match (plain.is_file(), compressed.is_file()) {
@@ -403,6 +427,26 @@ fn dequantise(tensors: &mut HashMap<String, Tensor>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_student_built_from_chosen_layers_holds_exactly_those_layers_weights() {
+        assert_eq!(source_layer_name("bert.encoder.layer.1.output.dense.weight", &[1, 3]), "bert.encoder.layer.2.output.dense.weight");
+        assert_eq!(source_layer_name("bert.embeddings.word_embeddings.weight", &[2]), "bert.embeddings.word_embeddings.weight");
+        let dir = tempfile::tempdir().unwrap();
+        crate::ner::testing::tiny_model(dir.path(), true, 64, 3).unwrap();
+        let full = NerModel::load(dir.path(), Device::Cpu).unwrap();
+        let student = NerModel::from_base(dir.path(), full.labels.clone(), full.options.clone(), &[2], Device::Cpu).unwrap();
+        assert_eq!(student.config.num_hidden_layers, 1);
+        let (full_vars, student_vars) = (full.vs.variables(), student.vs.variables());
+        let layer_1_of_full = &full_vars["bert.encoder.layer.1.attention.self.query.weight"];
+        assert!(student_vars["bert.encoder.layer.0.attention.self.query.weight"].equal(layer_1_of_full));
+        assert!(!student_vars.contains_key("bert.encoder.layer.1.attention.self.query.weight"));
+        // A trained model as base lends its classifier when the labels agree.
+        assert!(student_vars["classifier.weight"].equal(&full_vars["classifier.weight"]));
+        let refused = NerModel::from_base(dir.path(), full.labels.clone(), full.options.clone(), &[3], Device::Cpu);
+        let Err(error) = refused else { panic!("layer 3 of a 2-layer base was accepted") };
+        assert!(error.to_string().contains("not one of the base's layers 1 to 2"), "{error}");
+    }
 
     #[test]
     fn int8_storage_keeps_each_value_within_half_its_step_in_under_a_third_of_the_space_and_restores_exactly() {

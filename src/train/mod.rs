@@ -3,6 +3,11 @@
 //! AdamW with linear warm-up and decay, dropout, gradient clipping, batches of windows of
 //! similar length, a fixed seed, and an evaluation on the dev set after each epoch that keeps
 //! the best checkpoint. Training windows are cut exactly as inference cuts them ([`data`]).
+//!
+//! With a teacher (`--teacher`), the loss also pulls the model's label distribution towards a
+//! trained model's at each sub-token (knowledge distillation, softened by a temperature), and
+//! texts without gold (`--unlabelled`) train on the teacher's distribution alone; with
+//! `--keep-layers` the student starts from some of the base's layers.
 
 pub mod data;
 pub mod quotes;
@@ -14,7 +19,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use tch::{nn, nn::OptimizerConfig, Device, Reduction, Tensor};
+use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
 
 use crate::document::Document;
 use crate::eval::entities::{EntityCounter, EntityReport};
@@ -44,6 +49,21 @@ pub struct TrainOptions {
     /// Use only the first N training documents (for quick ablations).
     pub max_train_docs: Option<usize>,
     pub scope: Scope,
+    pub distill: Option<DistillOptions>,
+    /// Encoder layers of the base (1-based) the model is built from; empty: all.
+    pub keep_layers: Vec<usize>,
+}
+
+/// Knowledge distillation from a trained NER model with the same labels and vocabulary.
+#[derive(Debug, Clone, Serialize)]
+pub struct DistillOptions {
+    pub teacher: PathBuf,
+    /// Texts without gold, trained on the teacher's labels alone.
+    pub unlabelled: Vec<PathBuf>,
+    /// Share of the loss that is the teacher's (the rest is the gold's cross-entropy).
+    pub weight: f64,
+    /// Softens both distributions; the teacher term is scaled by its square.
+    pub temperature: f64,
 }
 
 /// What one training or dev example may see.
@@ -194,10 +214,25 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         window: opts.model.window,
         context: opts.model.context,
     };
-    let model = NerModel::from_base(&opts.base, labels.clone(), model_options, device)
+    let model = NerModel::from_base(&opts.base, labels.clone(), model_options, &opts.keep_layers, device)
         .with_context(|| format!("cannot load the base encoder in {}", opts.base.display()))?;
     let windowing = Windowing { window: opts.model.window, context: opts.model.context, cls: model.special.cls, sep: model.special.sep };
-    let examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
+    let mut examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
+    let teacher = match &opts.distill {
+        Some(d) => {
+            let teacher = load_teacher(d, &model, device)?;
+            for path in &d.unlabelled {
+                let docs = gold::read(path)?;
+                let mut unlabelled = data::examples(&model.tokenizer, &docs, &labels, &windowing)?;
+                // No gold: only the teacher's term applies to these windows.
+                unlabelled.iter_mut().for_each(|ex| ex.tags.fill(IGNORE));
+                eprintln!("train: {} unlabelled documents ({} windows) from {}", docs.len(), unlabelled.len(), path.display());
+                examples.extend(unlabelled);
+            }
+            Some((teacher, d.weight, d.temperature))
+        }
+        None => None,
+    };
     let parameters = model.num_parameters();
     eprintln!(
         "train: {} documents, {} windows, {} labels, {:.1}M parameters",
@@ -239,13 +274,19 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
             opt.set_lr(lr);
             let [ids, mask, types, tags] = batch_tensors(&examples, idx, ner.model.special.pad, opts.model.case_feature, device);
             let logits = ner.model.forward(&ids, &mask, &types, true);
-            let loss = logits.view([-1, labels.len() as i64]).cross_entropy_loss::<Tensor>(
-                &tags.view([-1]),
-                None,
-                Reduction::Mean,
-                IGNORE,
-                0.0,
-            );
+            let loss = match &teacher {
+                None => logits.view([-1, labels.len() as i64]).cross_entropy_loss::<Tensor>(
+                    &tags.view([-1]),
+                    None,
+                    Reduction::Mean,
+                    IGNORE,
+                    0.0,
+                ),
+                Some((teacher, weight, temperature)) => {
+                    let teacher_logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false));
+                    distillation_loss(&logits, &teacher_logits, &tags, &mask, *weight, *temperature)
+                }
+            };
             opt.backward_step_clip_norm(&loss, opts.clip_norm);
             loss_sum += loss.double_value(&[]);
             step += 1;
@@ -309,6 +350,40 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     Ok(log)
 }
 
+/// The teacher, checked against the student: the same labels in the same order, the same
+/// vocabulary and the same case input, or its distributions would mean nothing to the student.
+fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Result<NerModel> {
+    let teacher = NerModel::load(&d.teacher, device).with_context(|| format!("cannot load the teacher {}", d.teacher.display()))?;
+    if teacher.labels != student.labels {
+        bail!("teacher {} has labels {:?}, the training data {:?}", d.teacher.display(), teacher.labels, student.labels);
+    }
+    if teacher.tokenizer.get_vocab(true) != student.tokenizer.get_vocab(true) {
+        bail!("teacher {} and the base have different vocabularies: distillation needs the same sub-tokens", d.teacher.display());
+    }
+    if teacher.options.case_feature != student.options.case_feature {
+        bail!("teacher {} was trained with --case-feature {}: give the student the same", d.teacher.display(), teacher.options.case_feature);
+    }
+    if !(0.0..=1.0).contains(&d.weight) || d.temperature <= 0.0 {
+        bail!("--distill-weight must be within 0 and 1 and --distill-temperature above 0");
+    }
+    Ok(teacher)
+}
+
+/// `(1 − weight) ·` cross-entropy against the gold tags (mean over tagged sub-tokens; 0 where a
+/// batch has none) `+ weight · T² ·` KL(teacher ‖ student) at temperature T, mean over the real
+/// sub-tokens (`mask`), context and unlabelled windows included.
+fn distillation_loss(logits: &Tensor, teacher_logits: &Tensor, tags: &Tensor, mask: &Tensor, weight: f64, temperature: f64) -> Tensor {
+    let classes = logits.size()[2];
+    let gold_sum = logits.view([-1, classes]).cross_entropy_loss::<Tensor>(&tags.view([-1]), None, Reduction::Sum, IGNORE, 0.0);
+    let gold = gold_sum / tags.ne(IGNORE).sum(Kind::Float).clamp_min(1.0);
+    let student_log_p = (logits / temperature).log_softmax(-1, Kind::Float);
+    let teacher_log_p = (teacher_logits / temperature).log_softmax(-1, Kind::Float);
+    let kl = (teacher_log_p.exp() * (&teacher_log_p - student_log_p)).sum_dim_intlist(-1, false, Kind::Float);
+    let real = mask.to_kind(Kind::Float);
+    let soft = (kl * &real).sum(Kind::Float) / real.sum(Kind::Float).clamp_min(1.0) * (temperature * temperature);
+    gold * (1.0 - weight) + soft * weight
+}
+
 fn write_log(opts: &TrainOptions, log: &TrainLog) -> Result<()> {
     std::fs::write(opts.output.join("training-log.json"), serde_json::to_string_pretty(log)? + "\n")?;
     Ok(())
@@ -350,6 +425,27 @@ impl Snapshots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distillation_loss_mixes_gold_and_teacher_terms() {
+        let logits = Tensor::from_slice(&[2.0f32, 0.0, -1.0, 0.5, 0.5, 0.0]).view([1, 2, 3]);
+        let other = Tensor::from_slice(&[0.0f32, 1.0, 0.0, -2.0, 0.0, 3.0]).view([1, 2, 3]);
+        let tags = Tensor::from_slice(&[0i64, IGNORE]).view([1, 2]);
+        let mask = Tensor::from_slice(&[1i64, 1]).view([1, 2]);
+        let value = |t: Tensor| t.double_value(&[]);
+        // Weight 0: the gold cross-entropy over tagged positions alone.
+        let gold = value(distillation_loss(&logits, &other, &tags, &mask, 0.0, 2.0));
+        let expected = -value(logits.get(0).get(0).log_softmax(-1, Kind::Float).get(0));
+        assert!((gold - expected).abs() < 1e-6, "{gold} {expected}");
+        // A teacher that agrees with the student adds nothing; one that differs adds a positive term.
+        assert!(value(distillation_loss(&logits, &logits, &tags, &mask, 1.0, 2.0)).abs() < 1e-6);
+        let soft = value(distillation_loss(&logits, &other, &tags, &mask, 1.0, 2.0));
+        assert!(soft > 0.1, "{soft}");
+        // A window without gold (all ignored) still learns from the teacher, and stays finite.
+        let untagged = Tensor::from_slice(&[IGNORE, IGNORE]).view([1, 2]);
+        let mixed = value(distillation_loss(&logits, &other, &untagged, &mask, 0.5, 2.0));
+        assert!((mixed - soft * 0.5).abs() < 1e-6, "{mixed} {soft}");
+    }
 
     #[test]
     fn checkpoint_average_is_the_mean_of_the_moments_added() {
