@@ -141,7 +141,7 @@ impl NerModel {
         let labels = labels_of(&config)?;
         let options = options_of(&raw);
         let mut model = Self::build(dir, raw, config, labels, options, device)?;
-        model.load_weights(&weights_file(dir)?, false, &[])?;
+        model.load_weights(&weights_file(dir)?, false, &[], true)?;
         Ok(model)
     }
 
@@ -161,6 +161,8 @@ impl NerModel {
     /// NER model with the same labels lends its classifier too.
     pub fn from_base(base: &Path, labels: Vec<String>, options: ModelOptions, keep_layers: &[usize], device: Device) -> Result<NerModel> {
         let (mut raw, base_config) = read_config(base)?;
+        // A classifier is only worth keeping where its rows mean the same labels.
+        let same_labels = labels_of(&base_config).is_ok_and(|l| l == labels);
         if let Some(&bad) = keep_layers.iter().find(|&&l| l == 0 || l as i64 > base_config.num_hidden_layers) {
             bail!("layer {bad} is not one of the base's layers 1 to {}", base_config.num_hidden_layers);
         }
@@ -179,7 +181,7 @@ impl NerModel {
         }
         let config: BertConfig = serde_json::from_value(raw.clone())?;
         let mut model = Self::build(base, raw, config, labels, options, device)?;
-        model.load_weights(&weights_file(base)?, true, keep_layers)?;
+        model.load_weights(&weights_file(base)?, true, keep_layers, same_labels)?;
         Ok(model)
     }
 
@@ -215,14 +217,19 @@ impl NerModel {
     /// Copies weights from a safetensors file into the variable store, converting dtypes.
     /// With `partial`, variables absent from the file (a new classifier) keep their
     /// initialisation, and a narrower token-type table fills the extra rows from row 0.
-    /// With `keep_layers`, the model's encoder layer i reads the file's layer `keep_layers[i]`.
-    fn load_weights(&mut self, path: &Path, partial: bool, keep_layers: &[usize]) -> Result<()> {
+    /// With `keep_layers`, the model's encoder layer i reads the file's layer `keep_layers[i]`;
+    /// without `classifier`, the file's classifier is left out (its labels are not the model's).
+    fn load_weights(&mut self, path: &Path, partial: bool, keep_layers: &[usize], classifier: bool) -> Result<()> {
         let mut tensors = read_tensors(path).with_context(|| format!("cannot read weights {}", path.display()))?;
         dequantise(&mut tensors).with_context(|| format!("cannot read weights {}", path.display()))?;
         let mut missing = Vec::new();
         tch::no_grad(|| -> Result<()> {
             for (name, mut var) in self.vs.variables() {
                 let name = source_layer_name(&name, keep_layers);
+                if !classifier && name.starts_with("classifier.") {
+                    missing.push(name);
+                    continue;
+                }
                 let found = tensors.get(&name).or_else(|| name.strip_prefix("bert.").and_then(|n| tensors.get(n)));
                 let Some(src) = found else {
                     missing.push(name);
@@ -441,8 +448,12 @@ mod tests {
         let layer_1_of_full = &full_vars["bert.encoder.layer.1.attention.self.query.weight"];
         assert!(student_vars["bert.encoder.layer.0.attention.self.query.weight"].equal(layer_1_of_full));
         assert!(!student_vars.contains_key("bert.encoder.layer.1.attention.self.query.weight"));
-        // A trained model as base lends its classifier when the labels agree.
+        // A trained model as base lends its classifier when the labels agree, and only then.
         assert!(student_vars["classifier.weight"].equal(&full_vars["classifier.weight"]));
+        let mut reordered = full.labels.clone();
+        reordered.swap(1, 3);
+        let other = NerModel::from_base(dir.path(), reordered, full.options.clone(), &[2], Device::Cpu).unwrap();
+        assert!(!other.vs.variables()["classifier.weight"].equal(&full_vars["classifier.weight"]));
         let refused = NerModel::from_base(dir.path(), full.labels.clone(), full.options.clone(), &[3], Device::Cpu);
         let Err(error) = refused else { panic!("layer 3 of a 2-layer base was accepted") };
         assert!(error.to_string().contains("not one of the base's layers 1 to 2"), "{error}");

@@ -220,16 +220,16 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     let mut examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
     let teacher = match &opts.distill {
         Some(d) => {
-            let teacher = load_teacher(d, &model, device)?;
+            let (teacher, order) = load_teacher(d, &model, device)?;
             for path in &d.unlabelled {
-                let docs = gold::read(path)?;
+                let docs = unlabelled_texts(path)?;
                 let mut unlabelled = data::examples(&model.tokenizer, &docs, &labels, &windowing)?;
                 // No gold: only the teacher's term applies to these windows.
                 unlabelled.iter_mut().for_each(|ex| ex.tags.fill(IGNORE));
                 eprintln!("train: {} unlabelled documents ({} windows) from {}", docs.len(), unlabelled.len(), path.display());
                 examples.extend(unlabelled);
             }
-            Some((teacher, d.weight, d.temperature))
+            Some((teacher, order, d.weight, d.temperature))
         }
         None => None,
     };
@@ -282,8 +282,8 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                     IGNORE,
                     0.0,
                 ),
-                Some((teacher, weight, temperature)) => {
-                    let teacher_logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false));
+                Some((teacher, order, weight, temperature)) => {
+                    let teacher_logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, order));
                     distillation_loss(&logits, &teacher_logits, &tags, &mask, *weight, *temperature)
                 }
             };
@@ -350,13 +350,16 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     Ok(log)
 }
 
-/// The teacher, checked against the student: the same labels in the same order, the same
-/// vocabulary and the same case input, or its distributions would mean nothing to the student.
-fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Result<NerModel> {
+/// The teacher, checked against the student: the same labels (in any order: the second value
+/// is, for each of the student's labels, the teacher's output for it), the same vocabulary and
+/// the same case input, or its distributions would mean nothing to the student.
+fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Result<(NerModel, Tensor)> {
     let teacher = NerModel::load(&d.teacher, device).with_context(|| format!("cannot load the teacher {}", d.teacher.display()))?;
-    if teacher.labels != student.labels {
+    let order: Option<Vec<i64>> =
+        student.labels.iter().map(|l| teacher.labels.iter().position(|t| t == l).map(|i| i as i64)).collect();
+    let Some(order) = order.filter(|_| teacher.labels.len() == student.labels.len()) else {
         bail!("teacher {} has labels {:?}, the training data {:?}", d.teacher.display(), teacher.labels, student.labels);
-    }
+    };
     if teacher.tokenizer.get_vocab(true) != student.tokenizer.get_vocab(true) {
         bail!("teacher {} and the base have different vocabularies: distillation needs the same sub-tokens", d.teacher.display());
     }
@@ -366,7 +369,20 @@ fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Resul
     if !(0.0..=1.0).contains(&d.weight) || d.temperature <= 0.0 {
         bail!("--distill-weight must be within 0 and 1 and --distill-temperature above 0");
     }
-    Ok(teacher)
+    Ok((teacher, Tensor::from_slice(&order).to_device(device)))
+}
+
+/// Texts read as `byline annotate` reads its input (JSONL with `id` and `text`, `.txt`, folders).
+fn unlabelled_texts(path: &std::path::Path) -> Result<Vec<GoldDoc>> {
+    let sources = [crate::ingest::Source::parse(&path.to_string_lossy())];
+    let mut docs = Vec::new();
+    for doc in crate::ingest::read_all(&sources) {
+        if let Some(error) = doc.error {
+            bail!("{}: record {}: {error}", path.display(), doc.id);
+        }
+        docs.push(GoldDoc { id: doc.id, text: doc.text, entities: None, quotes: None, has_links: false });
+    }
+    Ok(docs)
 }
 
 /// `(1 − weight) ·` cross-entropy against the gold tags (mean over tagged sub-tokens; 0 where a

@@ -1,0 +1,43 @@
+//! `byline train --task ner` end to end on an invented model and invented gold: a distilled
+//! student built from some of its teacher's layers, with unlabelled texts.
+
+mod common;
+use byline::eval::gold::CONLL_DOC_SEPARATOR;
+use common::*;
+
+#[test]
+fn a_student_distilled_from_a_teacher_trains_and_is_a_model_eval_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = tiny_model();
+    let teacher_dir = teacher.path().to_str().unwrap();
+    let start = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\n");
+    let conll = format!(
+        "{start}Putin NNP B-NP B-PER\nsaid VBD B-VP O\nNATO NNP B-NP B-ORG\nin IN B-PP O\nMoscow NNP B-NP B-LOC\nand CC O O\nRussian JJ B-NP B-MISC\n. . O O\n"
+    );
+    let train = write(dir.path(), "train.conll", conll.as_bytes());
+    let unlabelled = write(dir.path(), "texts.jsonl", br#"{"id": "u1", "text": "He said the alliance of Russia met in Moscow."}
+"#);
+    let out = dir.path().join("student");
+    let args = |extra: &[&str]| {
+        let mut a = vec!["train", "--train", train.to_str().unwrap(), "--base", teacher_dir, "-o", out.to_str().unwrap(),
+                         "--epochs", "1", "--batch-size", "2", "--window", "24", "--context", "3"];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| byline(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let res = run(args(&["--keep-layers", "2", "--teacher", teacher_dir, "--unlabelled", unlabelled.to_str().unwrap()]));
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{stderr}");
+    assert!(stderr.contains("1 unlabelled documents"), "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["num_hidden_layers"].as_u64(), Some(1), "the student keeps one of the teacher's two layers");
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("training-log.json")).unwrap()).unwrap();
+    assert_eq!(log["options"]["distill"]["teacher"].as_str(), Some(teacher_dir));
+    assert!(log["epochs"][0]["train_loss"].as_f64().is_some_and(f64::is_finite));
+    let res = byline(&["eval", "--gold", train.to_str().unwrap(), "--model", out.to_str().unwrap(), "--stages", "ner"], None);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    // Texts without gold need a teacher to learn from.
+    let res = run(args(&["--unlabelled", unlabelled.to_str().unwrap()]));
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("--unlabelled needs --teacher"));
+}
