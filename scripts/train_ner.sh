@@ -4,7 +4,8 @@
 # train (from ../shared, restricted data that never enters the repository), keeps the best epoch
 # on dev, stores the weights in 8 bits (model.safetensors.zst, as shipped), and scores dev.
 # About 70 minutes on a 2-core CPU (9 epochs; 6 scored 0.3 F1 less on dev and 0.4 less on the open
-# GUM-ner set: model card, "Accuracy work of issue 14"). NER_BASE=minilm trains the smaller all-MiniLM-L6-v2 recipe
+# GUM-ner set; 12 scored 0.3 more on dev but 2.8 less on GUM-ner: model card, "Accuracy work of
+# issue 14"). Add `--also-score corpora/gum-ner/gold.jsonl` to log that set's curve too. NER_BASE=minilm trains the smaller all-MiniLM-L6-v2 recipe
 # instead (the model card's runner-up, about 35 minutes).
 # NER_FINAL=1 runs the same recipe on train + dev together (the last epoch is kept, as nothing
 # is left to select on; dev no longer measures the model). The shipped model is not trained

@@ -100,6 +100,11 @@ struct TrainArgs {
     /// the end (quotes).
     #[arg(long, value_name = "FILE")]
     dev: Option<PathBuf>,
+    /// ner: a second gold set (CoNLL or byline JSONL), e.g. news of another style, scored beside
+    /// dev after each epoch and average and written to the training log; it never chooses the
+    /// model kept, so it shows what choosing on dev costs elsewhere.
+    #[arg(long, value_name = "FILE")]
+    also_score: Option<PathBuf>,
     /// Base encoder directory (config.json, tokenizer.json, model.safetensors) for ner; for
     /// quotes-tagger, the NER model whose encoder gives the features (default: models/ner-default).
     #[arg(long, value_name = "DIR")]
@@ -722,6 +727,7 @@ fn run_train(args: TrainArgs) -> Result<()> {
     let opts = byline::train::TrainOptions {
         train: args.train,
         dev: args.dev,
+        also_score: args.also_score,
         average_last: args.average_last,
         base,
         output: args.output,

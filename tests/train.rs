@@ -41,3 +41,37 @@ fn a_student_distilled_from_a_teacher_trains_and_is_a_model_eval_loads() {
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("--unlabelled needs --teacher"));
 }
+
+#[test]
+fn a_second_gold_set_is_scored_every_epoch_beside_dev_and_never_chooses_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = tiny_model();
+    let conll = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\nPutin NNP B-NP B-PER\nsaid VBD B-VP O\nin IN B-PP O\nMoscow NNP B-NP B-LOC\n. . O O\n");
+    let train = write(dir.path(), "train.conll", conll.as_bytes());
+    // Three gold entities, so the log's count shows this file (not dev, with two) was scored.
+    let entity = |start: usize, end: usize, text: &str, label: &str| {
+        serde_json::json!({"start": start, "end": end, "text": text, "label": label, "score": 1.0})
+    };
+    let gold = serde_json::json!({"schema_version": "1.0", "id": "g1", "text": "Obama met NATO in Paris.", "quotes": [],
+        "entities": [entity(0, 5, "Obama", "PER"), entity(10, 14, "NATO", "ORG"), entity(18, 23, "Paris", "LOC")]});
+    let second = write(dir.path(), "second.jsonl", format!("{gold}\n").as_bytes());
+    let out = dir.path().join("model");
+    let res = byline(
+        &["train", "--train", train.to_str().unwrap(), "--dev", train.to_str().unwrap(), "--also-score", second.to_str().unwrap(),
+          "--base", base.path().to_str().unwrap(), "-o", out.to_str().unwrap(), "--epochs", "2", "--average-last", "2",
+          "--batch-size", "2", "--window", "24", "--context", "3"],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("also scored (not used to choose)").count(), 3, "two epochs and one average: {stderr}");
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("training-log.json")).unwrap()).unwrap();
+    for entry in [&log["epochs"][0], &log["epochs"][1], &log["averages"][0]] {
+        assert_eq!(entry["also_scored"]["exact"]["gold"].as_u64(), Some(3), "{entry}");
+        assert_eq!(entry["dev"]["exact"]["gold"].as_u64(), Some(2), "{entry}");
+    }
+    // The kept epoch is dev's best, whatever the second set says.
+    let dev_f1 = |e: &serde_json::Value| e["dev"]["exact"]["f1"].as_f64().unwrap();
+    let best = if dev_f1(&log["epochs"][1]) > dev_f1(&log["epochs"][0]) { 2 } else { 1 };
+    assert_eq!(log["best_epoch"].as_u64(), Some(best));
+}

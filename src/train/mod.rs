@@ -33,6 +33,9 @@ pub struct TrainOptions {
     /// Read as one training set (train and dev together for a final model).
     pub train: Vec<PathBuf>,
     pub dev: Option<PathBuf>,
+    /// A gold set of another style scored beside dev after each epoch and average, only reported:
+    /// choosing an epoch on dev flatters dev, and this shows what the choice costs elsewhere.
+    pub also_score: Option<PathBuf>,
     /// Average the weights at the end of the last K epochs (1: no averaging).
     pub average_last: usize,
     pub base: PathBuf,
@@ -99,6 +102,8 @@ pub struct EpochLog {
     pub train_loss: f64,
     pub seconds: f64,
     pub dev: Option<EntityReport>,
+    /// The `also_score` set's scores (never used to choose).
+    pub also_scored: Option<EntityReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +125,7 @@ pub struct TrainLog {
 pub struct AverageLog {
     pub epochs: Vec<usize>,
     pub dev: Option<EntityReport>,
+    pub also_scored: Option<EntityReport>,
     pub kept: bool,
 }
 
@@ -188,6 +194,11 @@ pub fn evaluate_model(ner: &Ner, docs: &[GoldDoc]) -> EntityReport {
     counter.report()
 }
 
+/// The `--also-score` set's scores for a progress line, or nothing.
+fn also_scored_note(report: &Option<EntityReport>) -> String {
+    report.as_ref().map_or(String::new(), |r| format!("; also scored (not used to choose) {}", r.exact))
+}
+
 pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     let start = Instant::now();
     tch::manual_seed(opts.seed as i64);
@@ -208,6 +219,7 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         bail!("no training documents");
     }
     let dev_docs = opts.dev.as_ref().map(|p| gold::read(p)).transpose()?.map(|d| opts.scope.apply(d));
+    let also_docs = opts.also_score.as_ref().map(|p| gold::read(p)).transpose()?;
     let labels = data::label_set(&train_docs);
     let model_options = ModelOptions {
         case_feature: opts.model.case_feature,
@@ -303,12 +315,14 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         let train_loss = loss_sum / order.len().max(1) as f64;
         let dev = dev_docs.as_ref().map(|d| evaluate_model(&ner, d));
         let f1 = dev.as_ref().map_or(epoch as f64, |r| r.exact.f1);
+        let also_scored = also_docs.as_ref().map(|d| evaluate_model(&ner, d));
+        let seconds = epoch_start.elapsed().as_secs_f64();
         eprintln!(
-            "train: epoch {epoch} loss {train_loss:.4}{} in {:.0} s",
+            "train: epoch {epoch} loss {train_loss:.4}{}{} in {seconds:.0} s",
             dev.as_ref().map_or(String::new(), |r| format!(", dev {}", r.exact)),
-            epoch_start.elapsed().as_secs_f64()
+            also_scored_note(&also_scored),
         );
-        log.epochs.push(EpochLog { epoch, train_loss, seconds: epoch_start.elapsed().as_secs_f64(), dev });
+        log.epochs.push(EpochLog { epoch, train_loss, seconds, dev, also_scored });
         if f1 > best_f1 {
             best_f1 = f1;
             log.best_epoch = epoch;
@@ -331,9 +345,11 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         // Without dev there is nothing to choose by: the average is what was asked for.
         let f1 = dev.as_ref().map_or(f64::INFINITY, |r| r.exact.f1);
         let kept = f1 > best_f1;
+        let also_scored = also_docs.as_ref().map(|d| evaluate_model(&ner, d));
         eprintln!(
-            "train: average of epochs {epochs:?}{}{}",
+            "train: average of epochs {epochs:?}{}{}{}",
             dev.as_ref().map_or(String::new(), |r| format!(", dev {}", r.exact)),
+            also_scored_note(&also_scored),
             if kept { ", the best so far: kept" } else { "" }
         );
         if kept {
@@ -343,7 +359,7 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                 avg.kept = false;
             }
         }
-        log.averages.push(AverageLog { epochs, dev, kept });
+        log.averages.push(AverageLog { epochs, dev, also_scored, kept });
         log.seconds = start.elapsed().as_secs_f64();
         write_log(opts, &log)?;
     }
