@@ -241,7 +241,10 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                 eprintln!("train: {} unlabelled documents ({} windows) from {}", docs.len(), unlabelled.len(), path.display());
                 examples.extend(unlabelled);
             }
-            Some((teacher, order, d.weight, d.temperature))
+            // The teacher is frozen and the windows never change, so its outputs are the same every
+            // epoch: computed once here, each later step costs only the student's forward and backward.
+            let logits = teacher_logits(&teacher, &order, &examples, opts.model.case_feature, device);
+            Some((logits, d.weight, d.temperature))
         }
         None => None,
     };
@@ -294,9 +297,11 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                     IGNORE,
                     0.0,
                 ),
-                Some((teacher, order, weight, temperature)) => {
-                    let teacher_logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, order));
-                    distillation_loss(&logits, &teacher_logits, &tags, &mask, *weight, *temperature)
+                Some((teacher_logits, weight, temperature)) => {
+                    let batch: Vec<&Tensor> = idx.iter().map(|&i| &teacher_logits[i]).collect();
+                    // Zeros where a window is shorter than the batch: the mask leaves them out.
+                    let teacher_batch = Tensor::pad_sequence(&batch, true, 0.0).to_device(device);
+                    distillation_loss(&logits, &teacher_batch, &tags, &mask, *weight, *temperature)
                 }
             };
             opt.backward_step_clip_norm(&loss, opts.clip_norm);
@@ -388,6 +393,23 @@ fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Resul
     Ok((teacher, Tensor::from_slice(&order).to_device(device)))
 }
 
+/// The teacher's logits for every window, `[window length, labels]` in the student's label order
+/// (`order`), on the CPU.
+fn teacher_logits(teacher: &NerModel, order: &Tensor, examples: &[Example], case_feature: bool, device: Device) -> Vec<Tensor> {
+    let start = Instant::now();
+    let mut out = Vec::with_capacity(examples.len());
+    let all: Vec<usize> = (0..examples.len()).collect();
+    for idx in all.chunks(32) {
+        let [ids, mask, types, _] = batch_tensors(examples, idx, teacher.special.pad, case_feature, device);
+        let logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, order)).to_device(Device::Cpu);
+        for (b, &i) in idx.iter().enumerate() {
+            out.push(logits.get(b as i64).narrow(0, 0, examples[i].ids.len() as i64).copy());
+        }
+    }
+    eprintln!("train: the teacher's outputs for {} windows in {:.0} s", examples.len(), start.elapsed().as_secs_f64());
+    out
+}
+
 /// Texts read as `byline annotate` reads its input (JSONL with `id` and `text`, `.txt`, folders).
 fn unlabelled_texts(path: &std::path::Path) -> Result<Vec<GoldDoc>> {
     let sources = [crate::ingest::Source::parse(&path.to_string_lossy())];
@@ -477,6 +499,29 @@ mod tests {
         let untagged = Tensor::from_slice(&[IGNORE, IGNORE]).view([1, 2]);
         let mixed = value(distillation_loss(&logits, &other, &untagged, &mask, 0.5, 2.0));
         assert!((mixed - soft * 0.5).abs() < 1e-6, "{mixed} {soft}");
+    }
+
+    #[test]
+    fn teacher_outputs_computed_once_match_a_forward_pass_on_each_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::ner::testing::tiny_model(dir.path(), true, 64, 5).unwrap();
+        let teacher = NerModel::load(dir.path(), Device::Cpu).unwrap();
+        let example = |n: usize| Example { ids: (0..n as i64).map(|i| 5 + i % 40).collect(), case: vec![1; n], tags: vec![IGNORE; n] };
+        // Windows of different lengths, more than one chunk of 32, and a reversed label order.
+        let examples: Vec<Example> = (0..40).map(|i| example(3 + i % 7)).collect();
+        let order = Tensor::from_slice(&[8i64, 7, 6, 5, 4, 3, 2, 1, 0]);
+        let cached = teacher_logits(&teacher, &order, &examples, true, Device::Cpu);
+        assert_eq!(cached.len(), 40);
+        let idx = [39usize, 2, 17];
+        let [ids, mask, types, _] = batch_tensors(&examples, &idx, teacher.special.pad, true, Device::Cpu);
+        let direct = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, &order));
+        let batch: Vec<&Tensor> = idx.iter().map(|&i| &cached[i]).collect();
+        let padded = Tensor::pad_sequence(&batch, true, 0.0);
+        assert_eq!(padded.size(), direct.size());
+        let real = mask.unsqueeze(-1).to_kind(Kind::Float);
+        let diff = ((padded - direct) * real).abs().max().double_value(&[]);
+        assert!(diff < 1e-4, "cached teacher outputs differ by {diff}");
+        assert_eq!(cached[2].size(), vec![5, 9]);
     }
 
     #[test]
