@@ -298,9 +298,7 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                     0.0,
                 ),
                 Some((teacher_logits, weight, temperature)) => {
-                    let batch: Vec<&Tensor> = idx.iter().map(|&i| &teacher_logits[i]).collect();
-                    // Zeros where a window is shorter than the batch: the mask leaves them out.
-                    let teacher_batch = Tensor::pad_sequence(&batch, true, 0.0).to_device(device);
+                    let teacher_batch = teacher_batch(teacher_logits, idx, device);
                     distillation_loss(&logits, &teacher_batch, &tags, &mask, *weight, *temperature)
                 }
             };
@@ -410,6 +408,13 @@ fn teacher_logits(teacher: &NerModel, order: &Tensor, examples: &[Example], case
     out
 }
 
+/// The teacher's logits of the windows `idx`, shaped as `batch_tensors` shapes their batch: zeros
+/// where a window is shorter than the longest, which the mask leaves out of the loss.
+fn teacher_batch(teacher_logits: &[Tensor], idx: &[usize], device: Device) -> Tensor {
+    let windows: Vec<&Tensor> = idx.iter().map(|&i| &teacher_logits[i]).collect();
+    Tensor::pad_sequence(&windows, true, 0.0).to_device(device)
+}
+
 /// Texts read as `byline annotate` reads its input (JSONL with `id` and `text`, `.txt`, folders).
 fn unlabelled_texts(path: &std::path::Path) -> Result<Vec<GoldDoc>> {
     let sources = [crate::ingest::Source::parse(&path.to_string_lossy())];
@@ -515,8 +520,7 @@ mod tests {
         let idx = [39usize, 2, 17];
         let [ids, mask, types, _] = batch_tensors(&examples, &idx, teacher.special.pad, true, Device::Cpu);
         let direct = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, &order));
-        let batch: Vec<&Tensor> = idx.iter().map(|&i| &cached[i]).collect();
-        let padded = Tensor::pad_sequence(&batch, true, 0.0);
+        let padded = teacher_batch(&cached, &idx, Device::Cpu);
         assert_eq!(padded.size(), direct.size());
         let real = mask.unsqueeze(-1).to_kind(Kind::Float);
         let diff = ((padded - direct) * real).abs().max().double_value(&[]);
