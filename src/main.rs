@@ -189,8 +189,9 @@ struct TrainArgs {
     /// e.g. 1,3,5,7,9,11 for a 6-layer student of a 12-layer model.
     #[arg(long, value_delimiter = ',', value_name = "LAYERS")]
     keep_layers: Vec<usize>,
-    /// ner: a trained NER model (same labels and vocabulary) to distil from: the loss also
-    /// matches its label distribution at every sub-token.
+    /// ner: a trained NER model (same labels) to distil from: the loss also matches its label
+    /// distribution at every sub-token, or with another vocabulary at the first sub-token of
+    /// each word.
     #[arg(long, value_name = "DIR")]
     teacher: Option<PathBuf>,
     /// ner, with --teacher: texts without gold (byline JSONL or plain-text JSONL) trained on the

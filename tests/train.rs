@@ -1,5 +1,6 @@
 //! `byline train --task ner` end to end on an invented model and invented gold: a distilled
-//! student built from some of its teacher's layers, with unlabelled texts.
+//! student built from some of its teacher's layers, with unlabelled texts, and one with another
+//! vocabulary than its teacher's.
 
 mod common;
 use byline::eval::gold::CONLL_DOC_SEPARATOR;
@@ -40,6 +41,39 @@ fn a_student_distilled_from_a_teacher_trains_and_is_a_model_eval_loads() {
     let res = run(args(&["--unlabelled", unlabelled.to_str().unwrap()]));
     assert!(!res.status.success());
     assert!(String::from_utf8_lossy(&res.stderr).contains("--unlabelled needs --teacher"));
+}
+
+#[test]
+fn a_teacher_with_another_vocabulary_teaches_word_by_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = tiny_model();
+    // The student's vocabulary lacks two of the teacher's whole words, so the two cut `Putin` and
+    // `NATO` into different sub-tokens and only word starts can carry the teacher's outputs.
+    let student = tiny_model();
+    let tokenizer_path = student.path().join("tokenizer.json");
+    let mut tokenizer: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&tokenizer_path).unwrap()).unwrap();
+    let vocab = tokenizer["model"]["vocab"].as_object_mut().unwrap();
+    assert!(vocab.remove("putin").is_some() && vocab.remove("nato").is_some());
+    std::fs::write(&tokenizer_path, tokenizer.to_string()).unwrap();
+    let conll = format!("{CONLL_DOC_SEPARATOR} -X- -X- O\n\nPutin NNP B-NP B-PER\nsaid VBD B-VP O\nNATO NNP B-NP B-ORG\nin IN B-PP O\nMoscow NNP B-NP B-LOC\nand CC O O\nRussian JJ B-NP B-MISC\n. . O O\n");
+    let train = write(dir.path(), "train.conll", conll.as_bytes());
+    let unlabelled = write(dir.path(), "texts.jsonl", br#"{"id": "u1", "text": "Putin said NATO met in Moscow, he said."}
+"#);
+    let out = dir.path().join("student");
+    let res = byline(
+        &["train", "--train", train.to_str().unwrap(), "--base", student.path().to_str().unwrap(), "-o", out.to_str().unwrap(),
+          "--teacher", teacher.path().to_str().unwrap(), "--unlabelled", unlabelled.to_str().unwrap(),
+          "--epochs", "1", "--batch-size", "2", "--window", "24", "--context", "3"],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{stderr}");
+    // Both texts' words all start where the teacher's do: every word start is a target.
+    let line = stderr.lines().find(|l| l.contains("word by word (another vocabulary) for 2 documents")).unwrap_or_else(|| panic!("{stderr}"));
+    let counts: Vec<usize> = line.split("targets at ").nth(1).unwrap().split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(counts.len() >= 2 && counts[0] == counts[1] && counts[0] >= 12, "{line}");
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("training-log.json")).unwrap()).unwrap();
+    assert!(log["epochs"][0]["train_loss"].as_f64().is_some_and(f64::is_finite));
 }
 
 #[test]

@@ -80,7 +80,7 @@ impl Ner {
 
     /// Label probabilities `[tokens × labels]` for each encoded document, and with
     /// [`Ner::taps`] the tapped hidden states of each word's first sub-token `[words × dim]`.
-    fn probabilities(&self, encoded: &[Option<Encoded>]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    pub(crate) fn probabilities(&self, encoded: &[Option<Encoded>]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         let opts = &self.model.options;
         let content = opts.window - 2;
         let n_labels = self.model.labels.len();

@@ -23,6 +23,12 @@ pub struct Example {
     pub ids: Vec<i64>,
     pub case: Vec<i64>,
     pub tags: Vec<i64>,
+    /// Where the word a sub-token begins starts in the text (a char offset); `None` for [CLS],
+    /// [SEP] and a word's later sub-tokens. A teacher with another vocabulary cuts the text into
+    /// other sub-tokens, so its outputs reach the student word by word, through these.
+    pub word_starts: Vec<Option<usize>>,
+    /// The example's document: its index in the slice given to [`examples`].
+    pub doc: usize,
 }
 
 /// `O` then `B-`/`I-` for each entity type in the data, types sorted.
@@ -48,7 +54,7 @@ pub struct Windowing {
 pub fn examples(tokenizer: &Tokenizer, docs: &[GoldDoc], labels: &[String], w: &Windowing) -> Result<Vec<Example>> {
     let index = |l: &str| labels.iter().position(|x| x == l).map(|i| i as i64);
     let mut out = Vec::new();
-    for doc in docs {
+    for (doc_index, doc) in docs.iter().enumerate() {
         let enc = encode::encode(tokenizer, &doc.text)?;
         if enc.is_empty() {
             continue;
@@ -69,13 +75,18 @@ pub fn examples(tokenizer: &Tokenizer, docs: &[GoldDoc], labels: &[String], w: &
             }
         }
         for win in window::plan(enc.len(), w.window - 2, w.context) {
-            let mut ex = Example { ids: vec![w.cls], case: vec![0], tags: vec![IGNORE] };
+            let mut ex = Example { ids: vec![w.cls], case: vec![0], tags: vec![IGNORE], word_starts: vec![None], doc: doc_index };
             ex.ids.extend_from_slice(&enc.ids[win.start..win.end]);
             ex.case.extend_from_slice(&enc.case[win.start..win.end]);
             ex.tags.extend((win.start..win.end).map(|t| if (win.own_start..win.own_end).contains(&t) { tags[t] } else { IGNORE }));
+            ex.word_starts.extend((win.start..win.end).map(|t| {
+                let word = enc.word_of[t];
+                (enc.word_first_token[word] == t).then_some(enc.words[word].start)
+            }));
             ex.ids.push(w.sep);
             ex.case.push(0);
             ex.tags.push(IGNORE);
+            ex.word_starts.push(None);
             out.push(ex);
         }
     }
@@ -117,5 +128,9 @@ mod tests {
         assert_eq!(&tags[n - 4..], &["I-PER", "O", "B-ORG", "-"], "{tags:?}");
         assert_eq!(ex[0].case[1], 2, "Title case class for Vladimir");
         assert_eq!(ex[0].case[n - 2], 3, "UPPER for NATO");
+        // Word starts sit at each word's first sub-token only: vladimir, putin, said, nato.
+        let starts: Vec<(usize, usize)> = ex[0].word_starts.iter().enumerate().filter_map(|(i, s)| s.map(|s| (i, s))).collect();
+        assert_eq!(starts, vec![(1, 0), (n - 4, 9), (n - 3, 15), (n - 2, 20)]);
+        assert_eq!(ex[0].doc, 0);
     }
 }

@@ -5,9 +5,10 @@
 //! the best checkpoint. Training windows are cut exactly as inference cuts them ([`data`]).
 //!
 //! With a teacher (`--teacher`), the loss also pulls the model's label distribution towards a
-//! trained model's at each sub-token (knowledge distillation, softened by a temperature), and
-//! texts without gold (`--unlabelled`) train on the teacher's distribution alone; with
-//! `--keep-layers` the student starts from some of the base's layers.
+//! trained model's at each sub-token (knowledge distillation, softened by a temperature), or at
+//! each word's first sub-token when the teacher has another vocabulary, and texts without gold
+//! (`--unlabelled`) train on the teacher's distribution alone; with `--keep-layers` the student
+//! starts from some of the base's layers.
 
 pub mod data;
 pub mod quotes;
@@ -57,7 +58,7 @@ pub struct TrainOptions {
     pub keep_layers: Vec<usize>,
 }
 
-/// Knowledge distillation from a trained NER model with the same labels and vocabulary.
+/// Knowledge distillation from a trained NER model with the same labels.
 #[derive(Debug, Clone, Serialize)]
 pub struct DistillOptions {
     pub teacher: PathBuf,
@@ -232,19 +233,31 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     let mut examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
     let teacher = match &opts.distill {
         Some(d) => {
-            let (teacher, order) = load_teacher(d, &model, device)?;
+            let teacher = load_teacher(d, &model, device)?;
+            let mut unlabelled_docs: Vec<GoldDoc> = Vec::new();
             for path in &d.unlabelled {
                 let docs = unlabelled_texts(path)?;
-                let mut unlabelled = data::examples(&model.tokenizer, &docs, &labels, &windowing)?;
-                // No gold: only the teacher's term applies to these windows.
-                unlabelled.iter_mut().for_each(|ex| ex.tags.fill(IGNORE));
-                eprintln!("train: {} unlabelled documents ({} windows) from {}", docs.len(), unlabelled.len(), path.display());
-                examples.extend(unlabelled);
+                let mut windows = data::examples(&model.tokenizer, &docs, &labels, &windowing)?;
+                // No gold: only the teacher's term applies to these windows. Their documents
+                // follow the training documents in the list the teacher reads.
+                let first = train_docs.len() + unlabelled_docs.len();
+                for ex in &mut windows {
+                    ex.tags.fill(IGNORE);
+                    ex.doc += first;
+                }
+                eprintln!("train: {} unlabelled documents ({} windows) from {}", docs.len(), windows.len(), path.display());
+                examples.extend(windows);
+                unlabelled_docs.extend(docs);
             }
             // The teacher is frozen and the windows never change, so its outputs are the same every
             // epoch: computed once here, each later step costs only the student's forward and backward.
-            let logits = teacher_logits(&teacher, &order, &examples, opts.model.case_feature, device);
-            Some((logits, d.weight, d.temperature))
+            let targets = if teacher.same_vocabulary {
+                teacher_logits(&teacher.model, &teacher.order, &examples, opts.model.case_feature, device)
+            } else {
+                let docs: Vec<&GoldDoc> = train_docs.iter().chain(&unlabelled_docs).collect();
+                teacher_word_logits(teacher.model, &teacher.order, &docs, &examples)
+            };
+            Some((targets, d.weight, d.temperature))
         }
         None => None,
     };
@@ -297,9 +310,9 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
                     IGNORE,
                     0.0,
                 ),
-                Some((teacher_logits, weight, temperature)) => {
-                    let teacher_batch = teacher_batch(teacher_logits, idx, device);
-                    distillation_loss(&logits, &teacher_batch, &tags, &mask, *weight, *temperature)
+                Some((targets, weight, temperature)) => {
+                    let (teacher_logits, targeted) = teacher_batch(targets, idx, device);
+                    distillation_loss(&logits, &teacher_logits, &tags, &targeted, *weight, *temperature)
                 }
             };
             opt.backward_step_clip_norm(&loss, opts.clip_norm);
@@ -369,50 +382,113 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
     Ok(log)
 }
 
-/// The teacher, checked against the student: the same labels (in any order: the second value
-/// is, for each of the student's labels, the teacher's output for it), the same vocabulary and
-/// the same case input, or its distributions would mean nothing to the student.
-fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Result<(NerModel, Tensor)> {
-    let teacher = NerModel::load(&d.teacher, device).with_context(|| format!("cannot load the teacher {}", d.teacher.display()))?;
+/// A trained model whose outputs the student learns from.
+struct Teacher {
+    model: NerModel,
+    /// For each of the student's labels, the teacher's output for it.
+    order: Vec<i64>,
+    /// With the student's vocabulary its outputs are targets at every sub-token; with another,
+    /// at the first sub-token of each word both cut the same way.
+    same_vocabulary: bool,
+}
+
+/// The teacher, checked against the student: the same labels (in any order), and with the same
+/// vocabulary the same case input, or its distributions would mean nothing to the student.
+fn load_teacher(d: &DistillOptions, student: &NerModel, device: Device) -> Result<Teacher> {
+    let model = NerModel::load(&d.teacher, device).with_context(|| format!("cannot load the teacher {}", d.teacher.display()))?;
     let order: Option<Vec<i64>> =
-        student.labels.iter().map(|l| teacher.labels.iter().position(|t| t == l).map(|i| i as i64)).collect();
-    let Some(order) = order.filter(|_| teacher.labels.len() == student.labels.len()) else {
-        bail!("teacher {} has labels {:?}, the training data {:?}", d.teacher.display(), teacher.labels, student.labels);
+        student.labels.iter().map(|l| model.labels.iter().position(|t| t == l).map(|i| i as i64)).collect();
+    let Some(order) = order.filter(|_| model.labels.len() == student.labels.len()) else {
+        bail!("teacher {} has labels {:?}, the training data {:?}", d.teacher.display(), model.labels, student.labels);
     };
-    if teacher.tokenizer.get_vocab(true) != student.tokenizer.get_vocab(true) {
-        bail!("teacher {} and the base have different vocabularies: distillation needs the same sub-tokens", d.teacher.display());
-    }
-    if teacher.options.case_feature != student.options.case_feature {
-        bail!("teacher {} was trained with --case-feature {}: give the student the same", d.teacher.display(), teacher.options.case_feature);
+    let same_vocabulary = model.tokenizer.get_vocab(true) == student.tokenizer.get_vocab(true);
+    if same_vocabulary && model.options.case_feature != student.options.case_feature {
+        bail!("teacher {} was trained with --case-feature {}: give the student the same", d.teacher.display(), model.options.case_feature);
     }
     if !(0.0..=1.0).contains(&d.weight) || d.temperature <= 0.0 {
         bail!("--distill-weight must be within 0 and 1 and --distill-temperature above 0");
     }
-    Ok((teacher, Tensor::from_slice(&order).to_device(device)))
+    Ok(Teacher { model, order, same_vocabulary })
 }
 
-/// The teacher's logits for every window, `[window length, labels]` in the student's label order
-/// (`order`), on the CPU.
-fn teacher_logits(teacher: &NerModel, order: &Tensor, examples: &[Example], case_feature: bool, device: Device) -> Vec<Tensor> {
+/// The teacher's outputs for one window: logits `[window length, labels]` in the student's label
+/// order, on the CPU, and where they are a target (1.0) or not (0.0), `[window length]`.
+struct TeacherWindow {
+    logits: Tensor,
+    targeted: Tensor,
+}
+
+/// The teacher's logits for every window, run on the student's own windows (same vocabulary):
+/// a target at every sub-token.
+fn teacher_logits(teacher: &NerModel, order: &[i64], examples: &[Example], case_feature: bool, device: Device) -> Vec<TeacherWindow> {
     let start = Instant::now();
+    let order = Tensor::from_slice(order).to_device(device);
     let mut out = Vec::with_capacity(examples.len());
     let all: Vec<usize> = (0..examples.len()).collect();
     for idx in all.chunks(32) {
         let [ids, mask, types, _] = batch_tensors(examples, idx, teacher.special.pad, case_feature, device);
-        let logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, order)).to_device(Device::Cpu);
+        let logits = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, &order)).to_device(Device::Cpu);
         for (b, &i) in idx.iter().enumerate() {
-            out.push(logits.get(b as i64).narrow(0, 0, examples[i].ids.len() as i64).copy());
+            let len = examples[i].ids.len() as i64;
+            out.push(TeacherWindow { logits: logits.get(b as i64).narrow(0, 0, len).copy(), targeted: Tensor::ones([len], (Kind::Float, Device::Cpu)) });
         }
     }
     eprintln!("train: the teacher's outputs for {} windows in {:.0} s", examples.len(), start.elapsed().as_secs_f64());
     out
 }
 
-/// The teacher's logits of the windows `idx`, shaped as `batch_tensors` shapes their batch: zeros
-/// where a window is shorter than the longest, which the mask leaves out of the loss.
-fn teacher_batch(teacher_logits: &[Tensor], idx: &[usize], device: Device) -> Tensor {
-    let windows: Vec<&Tensor> = idx.iter().map(|&i| &teacher_logits[i]).collect();
-    Tensor::pad_sequence(&windows, true, 0.0).to_device(device)
+/// The teacher's outputs word by word, for a teacher with another vocabulary: it reads each
+/// document as `annotate` would (its own sub-tokens and windows), and the log-probabilities at
+/// the first sub-token of each of its words become the target at the student's first sub-token
+/// of the word that starts at the same character. Words the two cut differently (`U.S.` is one
+/// word to SentencePiece, four to BERT) get no target past their common start.
+fn teacher_word_logits(teacher: NerModel, order: &[i64], docs: &[&GoldDoc], examples: &[Example]) -> Vec<TeacherWindow> {
+    let start = Instant::now();
+    let ner = Ner { model: teacher, batch_size: 32, taps: Vec::new() };
+    let mut documents: Vec<Document> = docs.iter().map(|d| Document::new(d.id.clone(), d.text.clone())).collect();
+    let encoded = crate::ner::encode_documents(&ner.model.tokenizer, &mut documents);
+    let (probs, _) = ner.probabilities(&encoded);
+    let n_labels = order.len();
+    let out: Vec<TeacherWindow> = examples
+        .iter()
+        .map(|ex| {
+            let mut logits = vec![0.0f32; ex.ids.len() * n_labels];
+            let mut targeted = vec![0.0f32; ex.ids.len()];
+            if let Some(enc) = &encoded[ex.doc] {
+                let probs = &probs[ex.doc];
+                for (p, word_start) in ex.word_starts.iter().enumerate() {
+                    let Some(&s) = word_start.as_ref() else { continue };
+                    let Ok(word) = enc.words.binary_search_by_key(&s, |w| w.start) else { continue };
+                    let row = &probs[enc.word_first_token[word] * n_labels..][..n_labels];
+                    for (j, &t) in order.iter().enumerate() {
+                        // Log-probabilities are logits: a softmax at any temperature gives back
+                        // the teacher's distribution at that temperature.
+                        logits[p * n_labels + j] = row[t as usize].max(1e-12).ln();
+                    }
+                    targeted[p] = 1.0;
+                }
+            }
+            let len = ex.ids.len() as i64;
+            TeacherWindow { logits: Tensor::from_slice(&logits).view([len, n_labels as i64]), targeted: Tensor::from_slice(&targeted) }
+        })
+        .collect();
+    let placed: usize = out.iter().map(|w| w.targeted.sum(Kind::Float).double_value(&[]) as usize).sum();
+    let words: usize = examples.iter().map(|ex| ex.word_starts.iter().flatten().count()).sum();
+    eprintln!(
+        "train: the teacher's outputs word by word (another vocabulary) for {} documents: targets at {placed} of the {words} word starts in {} windows, in {:.0} s",
+        docs.len(),
+        examples.len(),
+        start.elapsed().as_secs_f64()
+    );
+    out
+}
+
+/// The teacher's logits and target mask of the windows `idx`, shaped as `batch_tensors` shapes
+/// their batch: zeros where a window is shorter than the longest, so padding is never a target.
+fn teacher_batch(targets: &[TeacherWindow], idx: &[usize], device: Device) -> (Tensor, Tensor) {
+    let logits: Vec<&Tensor> = idx.iter().map(|&i| &targets[i].logits).collect();
+    let targeted: Vec<&Tensor> = idx.iter().map(|&i| &targets[i].targeted).collect();
+    (Tensor::pad_sequence(&logits, true, 0.0).to_device(device), Tensor::pad_sequence(&targeted, true, 0.0).to_device(device))
 }
 
 /// Texts read as `byline annotate` reads its input (JSONL with `id` and `text`, `.txt`, folders).
@@ -429,17 +505,17 @@ fn unlabelled_texts(path: &std::path::Path) -> Result<Vec<GoldDoc>> {
 }
 
 /// `(1 − weight) ·` cross-entropy against the gold tags (mean over tagged sub-tokens; 0 where a
-/// batch has none) `+ weight · T² ·` KL(teacher ‖ student) at temperature T, mean over the real
-/// sub-tokens (`mask`), context and unlabelled windows included.
-fn distillation_loss(logits: &Tensor, teacher_logits: &Tensor, tags: &Tensor, mask: &Tensor, weight: f64, temperature: f64) -> Tensor {
+/// batch has none) `+ weight · T² ·` KL(teacher ‖ student) at temperature T, mean over the
+/// sub-tokens where the teacher gives a target (`targeted`), context and unlabelled windows included.
+fn distillation_loss(logits: &Tensor, teacher_logits: &Tensor, tags: &Tensor, targeted: &Tensor, weight: f64, temperature: f64) -> Tensor {
     let classes = logits.size()[2];
     let gold_sum = logits.view([-1, classes]).cross_entropy_loss::<Tensor>(&tags.view([-1]), None, Reduction::Sum, IGNORE, 0.0);
     let gold = gold_sum / tags.ne(IGNORE).sum(Kind::Float).clamp_min(1.0);
     let student_log_p = (logits / temperature).log_softmax(-1, Kind::Float);
     let teacher_log_p = (teacher_logits / temperature).log_softmax(-1, Kind::Float);
     let kl = (teacher_log_p.exp() * (&teacher_log_p - student_log_p)).sum_dim_intlist(-1, false, Kind::Float);
-    let real = mask.to_kind(Kind::Float);
-    let soft = (kl * &real).sum(Kind::Float) / real.sum(Kind::Float).clamp_min(1.0) * (temperature * temperature);
+    let targeted = targeted.to_kind(Kind::Float);
+    let soft = (kl * &targeted).sum(Kind::Float) / targeted.sum(Kind::Float).clamp_min(1.0) * (temperature * temperature);
     gold * (1.0 - weight) + soft * weight
 }
 
@@ -511,21 +587,74 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::ner::testing::tiny_model(dir.path(), true, 64, 5).unwrap();
         let teacher = NerModel::load(dir.path(), Device::Cpu).unwrap();
-        let example = |n: usize| Example { ids: (0..n as i64).map(|i| 5 + i % 40).collect(), case: vec![1; n], tags: vec![IGNORE; n] };
+        let example = |n: usize| Example {
+            ids: (0..n as i64).map(|i| 5 + i % 40).collect(),
+            case: vec![1; n],
+            tags: vec![IGNORE; n],
+            word_starts: vec![None; n],
+            doc: 0,
+        };
         // Windows of different lengths, more than one chunk of 32, and a reversed label order.
         let examples: Vec<Example> = (0..40).map(|i| example(3 + i % 7)).collect();
-        let order = Tensor::from_slice(&[8i64, 7, 6, 5, 4, 3, 2, 1, 0]);
+        let order = [8i64, 7, 6, 5, 4, 3, 2, 1, 0];
         let cached = teacher_logits(&teacher, &order, &examples, true, Device::Cpu);
         assert_eq!(cached.len(), 40);
         let idx = [39usize, 2, 17];
         let [ids, mask, types, _] = batch_tensors(&examples, &idx, teacher.special.pad, true, Device::Cpu);
-        let direct = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, &order));
-        let padded = teacher_batch(&cached, &idx, Device::Cpu);
+        let direct = tch::no_grad(|| teacher.forward(&ids, &mask, &types, false).index_select(2, &Tensor::from_slice(&order)));
+        let (padded, targeted) = teacher_batch(&cached, &idx, Device::Cpu);
         assert_eq!(padded.size(), direct.size());
+        // With the student's vocabulary every real sub-token is a target, padding none.
+        assert!(targeted.equal(&mask.to_kind(Kind::Float)));
         let real = mask.unsqueeze(-1).to_kind(Kind::Float);
         let diff = ((padded - direct) * real).abs().max().double_value(&[]);
         assert!(diff < 1e-4, "cached teacher outputs differ by {diff}");
-        assert_eq!(cached[2].size(), vec![5, 9]);
+        assert_eq!(cached[2].logits.size(), vec![5, 9]);
+    }
+
+    #[test]
+    fn word_level_teacher_outputs_sit_at_the_first_sub_token_of_each_word() {
+        let dir = tempfile::tempdir().unwrap();
+        // The teacher reads the whole text in one window of 64; the student's windows are 16.
+        crate::ner::testing::tiny_model(dir.path(), true, 64, 5).unwrap();
+        let teacher = NerModel::load(dir.path(), Device::Cpu).unwrap();
+        let text = "Vladimir Putin said NATO met in Kyrgyzstan, he said.";
+        let doc = GoldDoc { id: "d".into(), text: text.into(), ..Default::default() };
+        let labels: Vec<String> = teacher.labels.iter().rev().cloned().collect();
+        let order: Vec<i64> = (0..9).rev().collect();
+        let w = Windowing { window: 16, context: 2, cls: teacher.special.cls, sep: teacher.special.sep };
+        let examples = data::examples(&teacher.tokenizer, std::slice::from_ref(&doc), &labels, &w).unwrap();
+        assert!(examples.len() > 2, "the student sees the text in several windows");
+        // What the teacher says at each sub-token, in one forward pass over the whole text.
+        let enc = crate::ner::encode::encode(&teacher.tokenizer, text).unwrap();
+        let mut ids = vec![teacher.special.cls];
+        ids.extend_from_slice(&enc.ids);
+        ids.push(teacher.special.sep);
+        let mut types = vec![0];
+        types.extend_from_slice(&enc.case);
+        types.push(0);
+        let n = ids.len() as i64;
+        let t = |v: &[i64]| Tensor::from_slice(v).view([1, n]);
+        let direct = tch::no_grad(|| teacher.forward(&t(&ids), &t(&vec![1; ids.len()]), &t(&types), false))
+            .get(0)
+            .index_select(1, &Tensor::from_slice(&order))
+            .softmax(-1, Kind::Float);
+        let targets = teacher_word_logits(teacher, &order, &[&doc], &examples);
+        let mut placed = 0;
+        for (ex, target) in examples.iter().zip(&targets) {
+            let targeted = Vec::<f32>::try_from(&target.targeted).unwrap();
+            for (p, start) in ex.word_starts.iter().enumerate() {
+                assert_eq!(targeted[p] == 1.0, start.is_some(), "a target exactly where a word starts");
+                let Some(start) = start else { continue };
+                let word = enc.words.iter().position(|w| w.start == *start).unwrap();
+                let token = enc.word_first_token[word] as i64 + 1;
+                let got = target.logits.get(p as i64).softmax(-1, Kind::Float);
+                let diff = (got - direct.get(token)).abs().max().double_value(&[]);
+                assert!(diff < 1e-4, "word at {start}: the teacher's distribution differs by {diff}");
+                placed += 1;
+            }
+        }
+        assert!(placed >= enc.words.len(), "every word has a target in the window that owns it ({placed})");
     }
 
     #[test]
