@@ -8,8 +8,12 @@
 # that is removed afterwards.
 #
 # NER_STUDENT picks the student:
-#   fast    (default) models/ner-fast (MiniLM-L6, WordPiece), 6 more epochs at 1e-4; its vocabulary
-#           is not the teacher's, so the teacher's outputs reach it word by word (about 55 min)
+#   fast    (default; how models/ner-fast was made) all-MiniLM-L6-v2 (WordPiece) fine-tuned on
+#           CoNLL-2003 by `NER_BASE=minilm scripts/train_ner.sh` (47 min; NER_FAST_START=DIR starts
+#           from such a model instead), then distilled in two stages: 6 epochs at 1e-4 with the
+#           280 texts above, then 3 epochs at 5e-5 with all 840 PolNeAR train texts (about 50 +
+#           55 min). Its vocabulary is not the teacher's, so the teacher's outputs reach it word
+#           by word.
 #   layers  6 of the teacher's own layers (1, 3, … 11), 8 epochs at 1.5e-4 (about 70 min)
 #
 # Usage: [NER_STUDENT=fast|layers] scripts/distill_ner.sh OUT [more `byline train` flags]
@@ -24,20 +28,39 @@ done
 "$root/scripts/setup.sh"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# Texts only, every third article (unlabelled.jsonl) and all of them (unlabelled-all.jsonl).
 gzip -dc "$data/polnear/train.jsonl.gz" | python3 -c '
 import json, sys
-for n, line in enumerate(sys.stdin):
-    if n % 3 == 0:
+with open(sys.argv[1], "w") as third, open(sys.argv[2], "w") as every:
+    for n, line in enumerate(sys.stdin):
         doc = json.loads(line)
-        print(json.dumps({"id": doc["id"], "text": doc["text"]}))
-' > "$tmp/unlabelled.jsonl"
+        text = json.dumps({"id": doc["id"], "text": doc["text"]}) + "\n"
+        every.write(text)
+        if n % 3 == 0:
+            third.write(text)
+' "$tmp/unlabelled.jsonl" "$tmp/unlabelled-all.jsonl"
 teacher="$root/models/ner-default"
+distil() {
+  "$root/target/release/byline" train --train "$data/conll2003/train.txt" --dev "$data/conll2003/dev.txt" \
+    --teacher "$teacher" --batch-size 8 --window 256 --context 32 --case-feature true \
+    --weights int8 --average-last 2 --also-score "$root/corpora/gum-ner/gold.jsonl" "$@"
+}
 case "${NER_STUDENT:-fast}" in
-  fast) student=(--base "$root/models/ner-fast" --epochs 6 --learning-rate 1e-4) ;;
-  layers) student=(--base "$teacher" --keep-layers 1,3,5,7,9,11 --epochs 8 --learning-rate 1.5e-4) ;;
+  fast)
+    start="${NER_FAST_START:-}"
+    if [ -z "$start" ]; then
+      start="$tmp/finetuned"
+      NER_BASE=minilm "$root/scripts/train_ner.sh" "$start"
+    fi
+    distil --base "$start" --unlabelled "$tmp/unlabelled.jsonl" -o "$tmp/stage1" \
+      --epochs 6 --learning-rate 1e-4 --seed 42 "$@"
+    distil --base "$tmp/stage1" --unlabelled "$tmp/unlabelled-all.jsonl" -o "$out" \
+      --epochs 3 --learning-rate 5e-5 --seed 43 "$@"
+    cp "$tmp/stage1/training-log.json" "$out/training-log-distill1.json"
+    ;;
+  layers)
+    distil --base "$teacher" --keep-layers 1,3,5,7,9,11 --unlabelled "$tmp/unlabelled.jsonl" -o "$out" \
+      --epochs 8 --learning-rate 1.5e-4 --seed 42 "$@"
+    ;;
   *) echo "distill_ner.sh: NER_STUDENT is fast or layers" >&2; exit 2 ;;
 esac
-"$root/target/release/byline" train --train "$data/conll2003/train.txt" --dev "$data/conll2003/dev.txt" \
-  "${student[@]}" --teacher "$teacher" --unlabelled "$tmp/unlabelled.jsonl" \
-  -o "$out" --batch-size 8 --window 256 --context 32 --case-feature true \
-  --seed 42 --weights int8 --average-last 2 --also-score "$root/corpora/gum-ner/gold.jsonl" "$@"
