@@ -15,8 +15,16 @@
 #           55 min). Its vocabulary is not the teacher's, so the teacher's outputs reach it word
 #           by word.
 #   layers  6 of the teacher's own layers (1, 3, … 11), 8 epochs at 1.5e-4 (about 70 min)
+#   self    (how models/ner-default was made, session 26) the 12-layer model NER_SELF_BASE
+#           (`scripts/train_ner.sh`, 9 epochs) trained 2 more epochs at 3e-5 with all 840
+#           PolNeAR train texts unlabelled, taught by NER_TEACHER (the half-and-half average of
+#           the 9- and 12-epoch models: `scripts/train_ner.sh E12 --epochs 12 --average-last 2`,
+#           then `cargo run --release --example average_models -- NER_SELF_BASE E12 SOUP 0.5
+#           int8`); the checkpoint average of both epochs is kept (about 80 min)
 #
-# Usage: [NER_STUDENT=fast|layers] scripts/distill_ner.sh OUT [more `byline train` flags]
+# NER_TEACHER overrides the teacher (models/ner-default otherwise).
+#
+# Usage: [NER_STUDENT=fast|layers|self] scripts/distill_ner.sh OUT [more `byline train` flags]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${BYLINE_SHARED:-$root/../shared}/data"
@@ -39,7 +47,7 @@ with open(sys.argv[1], "w") as third, open(sys.argv[2], "w") as every:
         if n % 3 == 0:
             third.write(text)
 ' "$tmp/unlabelled.jsonl" "$tmp/unlabelled-all.jsonl"
-teacher="$root/models/ner-default"
+teacher="${NER_TEACHER:-$root/models/ner-default}"
 distil() {
   "$root/target/release/byline" train --train "$data/conll2003/train.txt" --dev "$data/conll2003/dev.txt" \
     --teacher "$teacher" --batch-size 8 --window 256 --context 32 --case-feature true \
@@ -62,5 +70,11 @@ case "${NER_STUDENT:-fast}" in
     distil --base "$teacher" --keep-layers 1,3,5,7,9,11 --unlabelled "$tmp/unlabelled.jsonl" -o "$out" \
       --epochs 8 --learning-rate 1.5e-4 --seed 42 "$@"
     ;;
-  *) echo "distill_ner.sh: NER_STUDENT is fast or layers" >&2; exit 2 ;;
+  self)
+    [ -n "${NER_SELF_BASE:-}" ] && [ -n "${NER_TEACHER:-}" ] || {
+      echo "distill_ner.sh: NER_STUDENT=self needs NER_SELF_BASE (the 9-epoch model) and NER_TEACHER (the soup)" >&2; exit 2; }
+    distil --base "$NER_SELF_BASE" --unlabelled "$tmp/unlabelled-all.jsonl" -o "$out" \
+      --epochs 2 --learning-rate 3e-5 --seed 44 "$@"
+    ;;
+  *) echo "distill_ner.sh: NER_STUDENT is fast, layers or self" >&2; exit 2 ;;
 esac
