@@ -4,8 +4,8 @@
 //! Stages, each in its own file: [`encode`] (tokenizer with char offsets; words, punctuation
 //! split off their edges; case classes)
 //! → [`window`] (overlapping windows, each token owned by one) → batched forward pass of the
-//! [`model`] over windows from many documents, sorted by length → per-word IOB2 tags from each
-//! word's first sub-token → [`tags`] decoding to spans.
+//! [`model`] over windows from many documents, sorted by length → each word's tag distribution
+//! from its first sub-token → [`tags`]: the most probable valid IOB2 sequence, decoded to spans.
 
 pub mod attention;
 pub mod case;
@@ -199,20 +199,14 @@ pub fn encode_documents(tokenizer: &Tokenizer, docs: &mut [Document]) -> Vec<Opt
         .collect()
 }
 
-/// Entities from per-token probabilities: each word takes the tag of its first sub-token.
+/// Entities from per-token probabilities: each word takes its first sub-token's distribution, and
+/// the words take the most probable valid IOB2 sequence (`tags::best_valid_path`).
 fn decode(labels: &[String], doc: &Document, enc: &Encoded, probs: &[f32]) -> Vec<Entity> {
     let n_labels = labels.len();
-    let mut word_tags = Vec::with_capacity(enc.words.len());
-    let mut word_prob = Vec::with_capacity(enc.words.len());
-    for &t in &enc.word_first_token {
-        let row = &probs[t * n_labels..(t + 1) * n_labels];
-        let (best, p) = row
-            .iter()
-            .enumerate()
-            .fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
-        word_tags.push(labels[best].as_str());
-        word_prob.push(p);
-    }
+    let word_probs: Vec<f32> = enc.word_first_token.iter().flat_map(|&t| probs[t * n_labels..(t + 1) * n_labels].iter().copied()).collect();
+    let path = tags::best_valid_path(labels, &word_probs);
+    let word_tags: Vec<&str> = path.iter().map(|&t| labels[t].as_str()).collect();
+    let word_prob: Vec<f32> = path.iter().enumerate().map(|(i, &t)| word_probs[i * n_labels + t]).collect();
     tags::decode(&word_tags)
         .into_iter()
         .map(|(s, e, label)| {

@@ -34,6 +34,59 @@ pub fn decode<S: AsRef<str>>(tags: &[S]) -> Vec<(usize, usize, String)> {
     out
 }
 
+/// Whether tag `next` may follow tag `prev` in IOB2 (`None`: the sequence's start): an `I-X`
+/// only continues a `B-X` or an `I-X`.
+pub fn may_follow(prev: Option<&str>, next: &str) -> bool {
+    match split(next) {
+        ('I', ty) => prev.is_some_and(|p| {
+            let (pp, pt) = split(p);
+            pp != 'O' && pt == ty
+        }),
+        _ => true,
+    }
+}
+
+/// The most probable tag sequence that is valid IOB2 (Viterbi over `may_follow`): row `i` of
+/// `probs` (`n × labels.len()`, each row a distribution) scores item `i`'s tags, and a path
+/// scores the sum of its log-probabilities. Per-item argmax can open a span with `I-X` or
+/// switch type inside one, which splits or truncates the name; here the model's own
+/// probabilities decide between the valid readings, with no weight to tune. Linear in `n`.
+pub fn best_valid_path<S: AsRef<str>>(labels: &[S], probs: &[f32]) -> Vec<usize> {
+    let n_labels = labels.len();
+    let n = if n_labels == 0 { 0 } else { probs.len() / n_labels };
+    let log = |i: usize, t: usize| probs[i * n_labels + t].max(f32::MIN_POSITIVE).ln();
+    let allowed: Vec<Vec<bool>> = labels
+        .iter()
+        .map(|prev| labels.iter().map(|next| may_follow(Some(prev.as_ref()), next.as_ref())).collect())
+        .collect();
+    let mut back = vec![0usize; n * n_labels];
+    let mut score: Vec<f32> = (0..n_labels)
+        .map(|t| if n > 0 && may_follow(None, labels[t].as_ref()) { log(0, t) } else { f32::NEG_INFINITY })
+        .collect();
+    for i in 1..n {
+        let mut next = vec![f32::NEG_INFINITY; n_labels];
+        for t in 0..n_labels {
+            // Ties go to the lowest index, so the path is deterministic.
+            let (best, s) = (0..n_labels)
+                .filter(|&p| allowed[p][t])
+                .fold((0, f32::NEG_INFINITY), |acc, p| if score[p] > acc.1 { (p, score[p]) } else { acc });
+            back[i * n_labels + t] = best;
+            next[t] = s + log(i, t);
+        }
+        score = next;
+    }
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut t = (0..n_labels).fold(0, |b, t| if score[t] > score[b] { t } else { b });
+    let mut path = vec![0; n];
+    for i in (0..n).rev() {
+        path[i] = t;
+        t = back[i * n_labels + t];
+    }
+    path
+}
+
 /// IOB2 tags for `n` items from non-overlapping spans `(start, end, type)`.
 pub fn encode(n: usize, spans: &[(usize, usize, String)]) -> Vec<String> {
     let mut tags = vec!["O".to_string(); n];
@@ -74,5 +127,26 @@ mod tests {
         let tags = encode(5, &s);
         assert_eq!(tags, vec!["O", "B-MISC", "I-MISC", "B-MISC", "O"]);
         assert_eq!(decode(&tags), s);
+    }
+
+    #[test]
+    fn the_best_valid_path_never_opens_a_span_with_an_inside_tag() {
+        let labels = ["O", "B-ORG", "I-ORG", "B-LOC", "I-LOC"];
+        // Argmax reads "B-ORG I-LOC I-ORG": a type switch that conlleval splits in two.
+        let probs = [
+            0.1, 0.8, 0.05, 0.05, 0.0, //
+            0.05, 0.0, 0.4, 0.05, 0.5, //
+            0.1, 0.0, 0.9, 0.0, 0.0,
+        ];
+        let path: Vec<&str> = best_valid_path(&labels, &probs).iter().map(|&t| labels[t]).collect();
+        assert_eq!(path, ["B-ORG", "I-ORG", "I-ORG"]);
+        // A leading inside tag becomes the better of its valid readings.
+        let probs = [0.3, 0.2, 0.5, 0.0, 0.0];
+        assert_eq!(best_valid_path(&labels, &probs), vec![0]);
+        // Valid argmax paths are kept as they are.
+        let probs = [0.1, 0.9, 0.0, 0.0, 0.0, 0.9, 0.1, 0.0, 0.0, 0.0];
+        assert_eq!(best_valid_path(&labels, &probs), vec![1, 0]);
+        assert!(best_valid_path(&labels, &[]).is_empty());
+        assert!(!may_follow(Some("B-ORG"), "I-LOC") && may_follow(Some("I-LOC"), "I-LOC") && !may_follow(None, "I-PER"));
     }
 }
