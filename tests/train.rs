@@ -32,6 +32,14 @@ fn a_student_distilled_from_a_teacher_trains_and_is_a_model_eval_loads() {
     assert!(stderr.contains("1 unlabelled documents"), "{stderr}");
     let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["num_hidden_layers"].as_u64(), Some(1), "the student keeps one of the teacher's two layers");
+    // The tag bigrams of the training gold go with the model, one row per label, each a distribution.
+    let labels = config["id2label"].as_object().unwrap().len();
+    let table = config["byline"]["transitions"].as_array().expect("transitions are written");
+    assert_eq!(table.len(), labels);
+    for row in table {
+        let sum: f64 = row.as_array().unwrap().iter().map(|l| l.as_f64().unwrap().exp()).sum();
+        assert!((sum - 1.0).abs() < 1e-4, "{row}");
+    }
     let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("training-log.json")).unwrap()).unwrap();
     assert_eq!(log["options"]["distill"]["teacher"].as_str(), Some(teacher_dir));
     assert!(log["epochs"][0]["train_loss"].as_f64().is_some_and(f64::is_finite));

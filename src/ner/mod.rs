@@ -66,11 +66,12 @@ impl Ner {
     /// and decodes entities.
     pub fn label(&self, docs: &mut [Document], encoded: &[Option<Encoded>]) {
         let labels = &self.model.labels[..];
+        let transitions = self.model.options.transitions.as_deref();
         let (probs, mut states) = self.probabilities(encoded);
         let dim = self.model.config.hidden_size as usize * self.taps.len();
         docs.par_iter_mut().zip(encoded.par_iter().zip(probs.par_iter().zip(states.par_iter_mut()))).for_each(|(doc, (enc, (probs, states)))| {
             if let Some(enc) = enc {
-                doc.entities = decode(labels, doc, enc, probs);
+                doc.entities = decode(labels, transitions, doc, enc, probs);
                 if dim > 0 {
                     doc.word_states = Some(WordStates { words: enc.words.clone(), dim, values: std::mem::take(states) });
                 }
@@ -200,11 +201,12 @@ pub fn encode_documents(tokenizer: &Tokenizer, docs: &mut [Document]) -> Vec<Opt
 }
 
 /// Entities from per-token probabilities: each word takes its first sub-token's distribution, and
-/// the words take the most probable valid IOB2 sequence (`tags::best_valid_path`).
-fn decode(labels: &[String], doc: &Document, enc: &Encoded, probs: &[f32]) -> Vec<Entity> {
+/// the words take the most probable valid IOB2 sequence (`tags::best_valid_path`, with the
+/// model's tag transitions where it has them).
+fn decode(labels: &[String], transitions: Option<&[Vec<f32>]>, doc: &Document, enc: &Encoded, probs: &[f32]) -> Vec<Entity> {
     let n_labels = labels.len();
     let word_probs: Vec<f32> = enc.word_first_token.iter().flat_map(|&t| probs[t * n_labels..(t + 1) * n_labels].iter().copied()).collect();
-    let path = tags::best_valid_path(labels, &word_probs);
+    let path = tags::best_valid_path(labels, &word_probs, transitions);
     let word_tags: Vec<&str> = path.iter().map(|&t| labels[t].as_str()).collect();
     let word_prob: Vec<f32> = path.iter().enumerate().map(|(i, &t)| word_probs[i * n_labels + t]).collect();
     tags::decode(&word_tags)

@@ -50,11 +50,14 @@ pub struct ModelOptions {
     pub window: usize,
     /// Sub-tokens of context kept on each side of the part of a window that labels tokens.
     pub context: usize,
+    /// Log-probabilities of each label following each other in the training set's gold
+    /// (`tags::fit_transitions`), added to each step of the decoding; none in older models.
+    pub transitions: Option<Vec<Vec<f32>>>,
 }
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { case_feature: false, window: 256, context: 32 }
+        ModelOptions { case_feature: false, window: 256, context: 32, transitions: None }
     }
 }
 
@@ -131,6 +134,7 @@ fn options_of(raw: &Value) -> ModelOptions {
         case_feature: b["case_feature"].as_bool().unwrap_or(d.case_feature),
         window: b["window"].as_u64().map(|x| x as usize).unwrap_or(d.window),
         context: b["context"].as_u64().map(|x| x as usize).unwrap_or(d.context),
+        transitions: serde_json::from_value(b["transitions"].clone()).ok(),
     }
 }
 
@@ -193,6 +197,11 @@ impl NerModel {
         }
         if 2 * options.context + 2 >= options.window {
             bail!("context {} leaves no room in a window of {}", options.context, options.window);
+        }
+        if let Some(t) = &options.transitions {
+            if t.len() != labels.len() || t.iter().any(|row| row.len() != labels.len()) {
+                bail!("byline.transitions in {} must be {n} rows of {n} numbers, one per label", dir.join("config.json").display(), n = labels.len());
+            }
         }
         let vs = nn::VarStore::new(device);
         let root = vs.root();
@@ -314,6 +323,9 @@ impl NerModel {
             "window": self.options.window,
             "context": self.options.context,
         });
+        if let Some(t) = &self.options.transitions {
+            raw["byline"]["transitions"] = json!(t);
+        }
         std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&raw)? + "\n")?;
         self.tokenizer
             // Compact JSON: the vocabulary is most of the file, and indentation doubles it.
@@ -457,6 +469,26 @@ mod tests {
         let refused = NerModel::from_base(dir.path(), full.labels.clone(), full.options.clone(), &[3], Device::Cpu);
         let Err(error) = refused else { panic!("layer 3 of a 2-layer base was accepted") };
         assert!(error.to_string().contains("not one of the base's layers 1 to 2"), "{error}");
+    }
+
+    #[test]
+    fn tag_transitions_survive_a_save_and_a_wrong_shape_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::ner::testing::tiny_model(dir.path(), false, 64, 3).unwrap();
+        let mut model = NerModel::load(dir.path(), Device::Cpu).unwrap();
+        assert_eq!(model.options.transitions, None, "older configs have none");
+        let n = model.labels.len();
+        let table: Vec<Vec<f32>> = (0..n).map(|i| (0..n).map(|j| -((i * n + j) as f32) / 8.0).collect()).collect();
+        model.options.transitions = Some(table.clone());
+        let saved = tempfile::tempdir().unwrap();
+        model.save(saved.path(), WeightStorage::Fp32).unwrap();
+        assert_eq!(NerModel::load(saved.path(), Device::Cpu).unwrap().options.transitions, Some(table));
+        let path = saved.path().join("config.json");
+        let mut raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        raw["byline"]["transitions"] = json!([[0.0, -1.0]]);
+        std::fs::write(&path, raw.to_string()).unwrap();
+        let Err(error) = NerModel::load(saved.path(), Device::Cpu) else { panic!("a 1 × 2 table was accepted") };
+        assert!(error.to_string().contains("rows of"), "{error}");
     }
 
     #[test]

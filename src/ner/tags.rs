@@ -46,12 +46,33 @@ pub fn may_follow(prev: Option<&str>, next: &str) -> bool {
     }
 }
 
+/// Log-probabilities of each tag following each other, `[prev][next]`, counted over tag
+/// sequences (tag ids below `n_labels`), add-half smoothed: a bigram model of tags, fitted on
+/// the training set's gold and used by [`best_valid_path`].
+pub fn fit_transitions(sequences: &[Vec<usize>], n_labels: usize) -> Vec<Vec<f32>> {
+    let mut counts = vec![vec![0.5f64; n_labels]; n_labels];
+    for seq in sequences {
+        for pair in seq.windows(2) {
+            counts[pair[0]][pair[1]] += 1.0;
+        }
+    }
+    counts
+        .iter()
+        .map(|row| {
+            let total: f64 = row.iter().sum();
+            row.iter().map(|c| (c / total).ln() as f32).collect()
+        })
+        .collect()
+}
+
 /// The most probable tag sequence that is valid IOB2 (Viterbi over `may_follow`): row `i` of
 /// `probs` (`n × labels.len()`, each row a distribution) scores item `i`'s tags, and a path
-/// scores the sum of its log-probabilities. Per-item argmax can open a span with `I-X` or
+/// scores the sum of its log-probabilities, plus `transitions[prev][next]` (from
+/// [`fit_transitions`]) for each step when given. Per-item argmax can open a span with `I-X` or
 /// switch type inside one, which splits or truncates the name; here the model's own
-/// probabilities decide between the valid readings, with no weight to tune. Linear in `n`.
-pub fn best_valid_path<S: AsRef<str>>(labels: &[S], probs: &[f32]) -> Vec<usize> {
+/// probabilities, and how tags follow each other in the training set, decide between the valid
+/// readings. Linear in `n`.
+pub fn best_valid_path<S: AsRef<str>>(labels: &[S], probs: &[f32], transitions: Option<&[Vec<f32>]>) -> Vec<usize> {
     let n_labels = labels.len();
     let n = if n_labels == 0 { 0 } else { probs.len() / n_labels };
     let log = |i: usize, t: usize| probs[i * n_labels + t].max(f32::MIN_POSITIVE).ln();
@@ -69,7 +90,8 @@ pub fn best_valid_path<S: AsRef<str>>(labels: &[S], probs: &[f32]) -> Vec<usize>
             // Ties go to the lowest index, so the path is deterministic.
             let (best, s) = (0..n_labels)
                 .filter(|&p| allowed[p][t])
-                .fold((0, f32::NEG_INFINITY), |acc, p| if score[p] > acc.1 { (p, score[p]) } else { acc });
+                .map(|p| (p, score[p] + transitions.map_or(0.0, |tr| tr[p][t])))
+                .fold((0, f32::NEG_INFINITY), |acc, (p, v)| if v > acc.1 { (p, v) } else { acc });
             back[i * n_labels + t] = best;
             next[t] = s + log(i, t);
         }
@@ -138,15 +160,29 @@ mod tests {
             0.05, 0.0, 0.4, 0.05, 0.5, //
             0.1, 0.0, 0.9, 0.0, 0.0,
         ];
-        let path: Vec<&str> = best_valid_path(&labels, &probs).iter().map(|&t| labels[t]).collect();
+        let path: Vec<&str> = best_valid_path(&labels, &probs, None).iter().map(|&t| labels[t]).collect();
         assert_eq!(path, ["B-ORG", "I-ORG", "I-ORG"]);
         // A leading inside tag becomes the better of its valid readings.
         let probs = [0.3, 0.2, 0.5, 0.0, 0.0];
-        assert_eq!(best_valid_path(&labels, &probs), vec![0]);
+        assert_eq!(best_valid_path(&labels, &probs, None), vec![0]);
         // Valid argmax paths are kept as they are.
         let probs = [0.1, 0.9, 0.0, 0.0, 0.0, 0.9, 0.1, 0.0, 0.0, 0.0];
-        assert_eq!(best_valid_path(&labels, &probs), vec![1, 0]);
-        assert!(best_valid_path(&labels, &[]).is_empty());
+        assert_eq!(best_valid_path(&labels, &probs, None), vec![1, 0]);
+        assert!(best_valid_path(&labels, &[], None).is_empty());
         assert!(!may_follow(Some("B-ORG"), "I-LOC") && may_follow(Some("I-LOC"), "I-LOC") && !may_follow(None, "I-PER"));
+    }
+
+    #[test]
+    fn transitions_fitted_on_gold_steer_the_path_between_close_readings() {
+        let labels = ["O", "B-ORG", "I-ORG"];
+        // In the gold, B-ORG is always followed by I-ORG.
+        let tr = fit_transitions(&[vec![0, 1, 2, 0], vec![1, 2, 2]], 3);
+        assert!(tr.iter().all(|row| (row.iter().map(|l| l.exp()).sum::<f32>() - 1.0).abs() < 1e-5));
+        assert!(tr[1][2] > tr[1][0]);
+        // The second word leans to O by a little: alone it ends the name, with the transitions
+        // the name goes on.
+        let probs = [0.1, 0.9, 0.0, 0.55, 0.0, 0.45];
+        assert_eq!(best_valid_path(&labels, &probs, None), vec![1, 0]);
+        assert_eq!(best_valid_path(&labels, &probs, Some(&tr)), vec![1, 2]);
     }
 }

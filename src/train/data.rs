@@ -52,28 +52,13 @@ pub struct Windowing {
 
 /// Every window of every document, each with its tags (context positions ignored).
 pub fn examples(tokenizer: &Tokenizer, docs: &[GoldDoc], labels: &[String], w: &Windowing) -> Result<Vec<Example>> {
-    let index = |l: &str| labels.iter().position(|x| x == l).map(|i| i as i64);
     let mut out = Vec::new();
     for (doc_index, doc) in docs.iter().enumerate() {
         let enc = encode::encode(tokenizer, &doc.text)?;
         if enc.is_empty() {
             continue;
         }
-        let mut tags = vec![index("O").unwrap_or(0); enc.len()];
-        let mut entities: Vec<_> = doc.entities.iter().flatten().collect();
-        entities.sort_by_key(|e| (e.span.start, e.span.end));
-        let mut t = 0;
-        for e in entities {
-            while t < enc.len() && enc.offsets[t].end <= e.span.start {
-                t += 1;
-            }
-            let mut k = t;
-            while k < enc.len() && enc.offsets[k].start < e.span.end {
-                let tag = format!("{}-{}", if k == t { 'B' } else { 'I' }, e.label);
-                tags[k] = index(&tag).unwrap_or(IGNORE);
-                k += 1;
-            }
-        }
+        let tags = sub_token_tags(&enc, doc, labels);
         for win in window::plan(enc.len(), w.window - 2, w.context) {
             let mut ex = Example { ids: vec![w.cls], case: vec![0], tags: vec![IGNORE], word_starts: vec![None], doc: doc_index };
             ex.ids.extend_from_slice(&enc.ids[win.start..win.end]);
@@ -88,6 +73,44 @@ pub fn examples(tokenizer: &Tokenizer, docs: &[GoldDoc], labels: &[String], w: &
             ex.tags.push(IGNORE);
             ex.word_starts.push(None);
             out.push(ex);
+        }
+    }
+    Ok(out)
+}
+
+/// The gold tag id of every sub-token of `enc` (`IGNORE` for a label not in `labels`): `B-X` on
+/// an entity's first sub-token, `I-X` on the rest.
+fn sub_token_tags(enc: &encode::Encoded, doc: &GoldDoc, labels: &[String]) -> Vec<i64> {
+    let index = |l: &str| labels.iter().position(|x| x == l).map(|i| i as i64);
+    let mut tags = vec![index("O").unwrap_or(0); enc.len()];
+    let mut entities: Vec<_> = doc.entities.iter().flatten().collect();
+    entities.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut t = 0;
+    for e in entities {
+        while t < enc.len() && enc.offsets[t].end <= e.span.start {
+            t += 1;
+        }
+        let mut k = t;
+        while k < enc.len() && enc.offsets[k].start < e.span.end {
+            let tag = format!("{}-{}", if k == t { 'B' } else { 'I' }, e.label);
+            tags[k] = index(&tag).unwrap_or(IGNORE);
+            k += 1;
+        }
+    }
+    tags
+}
+
+/// Each document's gold tag ids word by word, as the NER stage decodes them (a word's tag is
+/// its first sub-token's), for fitting the tag transitions (`tags::fit_transitions`). A
+/// document with a label outside `labels` is left out.
+pub fn word_tag_sequences(tokenizer: &Tokenizer, docs: &[GoldDoc], labels: &[String]) -> Result<Vec<Vec<usize>>> {
+    let mut out = Vec::new();
+    for doc in docs {
+        let enc = encode::encode(tokenizer, &doc.text)?;
+        let tags = sub_token_tags(&enc, doc, labels);
+        let words: Vec<i64> = enc.word_first_token.iter().map(|&t| tags[t]).collect();
+        if words.iter().all(|&t| t >= 0) {
+            out.push(words.into_iter().map(|t| t as usize).collect());
         }
     }
     Ok(out)

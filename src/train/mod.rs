@@ -226,9 +226,15 @@ pub fn train(opts: &TrainOptions, device: Device) -> Result<TrainLog> {
         case_feature: opts.model.case_feature,
         window: opts.model.window,
         context: opts.model.context,
+        // Fitted below, once the base's tokenizer gives the words.
+        transitions: None,
     };
-    let model = NerModel::from_base(&opts.base, labels.clone(), model_options, &opts.keep_layers, device)
+    let mut model = NerModel::from_base(&opts.base, labels.clone(), model_options, &opts.keep_layers, device)
         .with_context(|| format!("cannot load the base encoder in {}", opts.base.display()))?;
+    model.options.transitions = Some(crate::ner::tags::fit_transitions(
+        &data::word_tag_sequences(&model.tokenizer, &train_docs, &labels)?,
+        labels.len(),
+    ));
     let windowing = Windowing { window: opts.model.window, context: opts.model.context, cls: model.special.cls, sep: model.special.sep };
     let mut examples = data::examples(&model.tokenizer, &train_docs, &labels, &windowing)?;
     let teacher = match &opts.distill {
